@@ -1,0 +1,4 @@
+app_name = "cases"
+
+# Pages of this app are added here, each view declaring its access with helpcenter.access.require.
+urlpatterns: list = []

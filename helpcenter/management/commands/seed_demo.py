@@ -1,0 +1,79 @@
+"""Build a realistic demo county: `python manage.py seed_demo [--seed S]`.
+
+Deterministic for a seed and idempotent: a second run changes nothing that exists (passwords a
+person changed stay changed) and adds what is missing.
+"""
+
+import json
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from helpcenter import services
+from helpcenter.demo import DemoPeople
+from helpcenter.models import Role, User
+
+COUNTY_FILE = settings.BASE_DIR / "fixtures" / "demo_county.json"
+
+
+class Command(BaseCommand):
+    help = "Build the demo county: its unions and staff for every role (demo passwords)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="run even with DEBUG off (only on a server that is itself a demo)",
+        )
+
+    def handle(self, *args, seed: int, allow_production: bool, **options):
+        if not settings.DEBUG and not allow_production:
+            raise CommandError(
+                "seed_demo creates accounts with published demo passwords and refuses to run "
+                "with DEBUG off. On a server that is only a demo, add --allow-production."
+            )
+        county_plan = json.loads(COUNTY_FILE.read_text(encoding="utf-8"))
+        people = DemoPeople(seed)
+        with transaction.atomic():
+            logins = self._build(county_plan, people)
+        self._print_logins(logins)
+
+    def _build(self, plan: dict, people: DemoPeople) -> list[tuple[User, str, bool]]:
+        county = services.union_ensure(parent=None, **plan["county"])
+        unions = [services.union_ensure(parent=county, **spec) for spec in plan["unions"]]
+        accounts = [(spec["username"], county, spec["roles"]) for spec in plan["county_staff"]]
+        accounts += [
+            (plan["grassroots_caseworker_prefix"] + union.code, union, [Role.CASEWORKER])
+            for union in unions
+        ]
+        logins = []
+        for username, union, roles in accounts:
+            # Draw name, phone and password for every account, existing or not, so that the
+            # same seed gives every account the same values whatever already exists.
+            name, phone, password = people.name(), people.phone(), people.password()
+            user = User.objects.filter(username=username).first()
+            created = user is None
+            if created:
+                user = services.staff_create(
+                    username=username,
+                    name=name,
+                    union=union,
+                    roles=roles,
+                    password=password,
+                    phone=phone,
+                )
+            logins.append((user, password, created))
+        return logins
+
+    def _print_logins(self, logins: list[tuple[User, str, bool]]) -> None:
+        self.stdout.write(self.style.SUCCESS("演示账号 Demo logins (http://127.0.0.1:8000/):"))
+        for user, password, created in logins:
+            roles = "、".join(
+                str(label) for value, label in Role.choices if value in user.roles
+            )
+            note = "" if created else "  (已存在，密码未改动 existing, password unchanged)"
+            self.stdout.write(
+                f"  {user.username:<22} {password:<14} {user.name}（{user.union}，{roles}）{note}"
+            )
