@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from helpcenter.models import StaffRole, Union, User
+
+# Roles are StaffRole rows, not Django groups; the group admin would only confuse.
+admin.site.unregister(Group)
 
 
 @admin.register(Union)

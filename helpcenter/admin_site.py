@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,8 @@ class HelpcenterAdminSite(admin.AdminSite):
 
     def login(self, request, extra_context=None):
         """One login page for the whole product; staff without the role are refused (403)."""
+        if self.has_permission(request):
+            return redirect("admin:index")
         if request.user.is_authenticated:
             log_denied(request, reason="admin site")
             raise PermissionDenied

@@ -17,7 +17,7 @@ AREA_CODES = ["110105", "130102", "130104", "130924", "371402", "410102", "51010
 
 class DemoPeople:
     def __init__(self, seed: int):
-        self.random = random.Random(seed)
+        self.random = random.Random(seed)  # noqa: S311  (deterministic demo data, not secrets)
         self.used_ids: set[str] = set()
 
     def name(self) -> str:
@@ -40,8 +40,10 @@ class DemoPeople:
                 return number
 
     def phone(self) -> str:
-        return "1" + self.random.choice("3589") + "".join(
-            str(self.random.randrange(10)) for _ in range(9)
+        return (
+            "1"
+            + self.random.choice("3589")
+            + "".join(str(self.random.randrange(10)) for _ in range(9))
         )
 
     def password(self) -> str:

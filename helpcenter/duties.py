@@ -1,6 +1,7 @@
 """Segregation of duties (不相容岗位分离).
 
-Whoever filed or reviewed an item may not approve it, and whoever approved it may not pay it.
+Whoever filed an item may not review it; whoever filed or reviewed it may not approve it; whoever
+approved it may not pay it (filer ≠ reviewer ≠ approver ≠ payer).
 Every service that approves or pays asks `ensure_separate_duties` first, with the people who
 did the earlier steps of that item; it raises `DutyConflict` with a message staff can act on.
 """
@@ -23,6 +24,7 @@ class Duty(models.TextChoices):
 
 # A duty → the earlier duties on the same item that exclude the same person from it.
 CONFLICTING_DUTIES: dict[str, tuple[str, ...]] = {
+    Duty.REVIEW: (Duty.FILE,),
     Duty.APPROVE: (Duty.FILE, Duty.REVIEW),
     Duty.PAY: (Duty.APPROVE,),
 }

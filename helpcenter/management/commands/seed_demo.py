@@ -70,9 +70,7 @@ class Command(BaseCommand):
     def _print_logins(self, logins: list[tuple[User, str, bool]]) -> None:
         self.stdout.write(self.style.SUCCESS("演示账号 Demo logins (http://127.0.0.1:8000/):"))
         for user, password, created in logins:
-            roles = "、".join(
-                str(label) for value, label in Role.choices if value in user.roles
-            )
+            roles = "、".join(str(label) for value, label in Role.choices if value in user.roles)
             note = "" if created else "  (已存在，密码未改动 existing, password unchanged)"
             self.stdout.write(
                 f"  {user.username:<22} {password:<14} {user.name}（{user.union}，{roles}）{note}"

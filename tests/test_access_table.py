@@ -1,0 +1,167 @@
+"""Every URL × every role → the expected outcome. A URL missing from the table fails, so a new
+page cannot ship without someone deciding who may open it."""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+ROLES = [
+    "anonymous",
+    "outsider",
+    "caseworker_a",
+    "caseworker_b",
+    "county_caseworker",
+    "supervisor",
+    "finance",
+    "administrator",
+    "auditor",
+]
+STAFF = [role for role in ROLES if role not in ("anonymous", "outsider")]
+
+LOGIN = "login"  # redirected to the login page
+HOME = "home"  # redirected to the dashboard
+
+
+@dataclass
+class Case:
+    method: str = "get"
+    kwargs: dict = field(default_factory=dict)  # values are names of People attributes + field
+    data: dict = field(default_factory=dict)
+    expect: dict = field(default_factory=dict)  # role → status or LOGIN/HOME
+    default: object = 200
+
+
+def staff_only(**overrides) -> dict:
+    return {"anonymous": LOGIN, "outsider": 403, **overrides}
+
+
+# url name → cases. kwargs name the object by "person_attribute.field" (e.g. union_a.code).
+TABLE: dict[str, list[Case]] = {
+    "dashboard": [Case(expect=staff_only())],
+    "org:union_list": [Case(expect=staff_only())],
+    "org:union_detail": [
+        Case(kwargs={"code": "union_a.code"}, expect=staff_only(caseworker_b=404)),
+        Case(kwargs={"code": "union_b.code"}, expect=staff_only(caseworker_a=404)),
+    ],
+    "login": [Case(expect={"anonymous": 200}, default=HOME)],
+    "logout": [Case(method="post", default=LOGIN)],
+    "password_change": [Case(expect={"anonymous": LOGIN})],
+    "password_change_done": [Case(expect={"anonymous": LOGIN})],
+    "set_language": [Case(method="post", data={"language": "en", "next": "/"}, default=HOME)],
+    "healthz": [Case()],
+}
+
+# Django's admin: open to administrators only; everyone else is sent to log in (anonymous) or
+# refused (staff without the role). Every admin URL is covered by this rule; those without
+# arguments are requested below.
+ADMIN_EXPECT = {"anonymous": LOGIN, "administrator": 200}
+ADMIN_DEFAULT = 403
+ADMIN_EXCEPTIONS = {
+    # The admin's login hands over to the product's one login page.
+    "admin:login": {"anonymous": LOGIN, "administrator": 302},
+    # Logging out is a POST: a GET is refused (405) to administrators and sent back to the
+    # admin index (which refuses or asks to log in) for everyone else.
+    "admin:logout": {role: 405 if role == "administrator" else 302 for role in ROLES},
+    # Autocomplete needs a model and field to answer; without them it is refused to everyone.
+    "admin:autocomplete": {"anonymous": LOGIN},
+    # The login log is written by axes only; nobody adds rows by hand.
+    "admin:axes_accessattempt_add": {"anonymous": LOGIN},
+    "admin:axes_accessfailurelog_add": {"anonymous": LOGIN},
+    "admin:axes_accesslog_add": {"anonymous": LOGIN},
+}
+
+
+def walk(patterns, prefix="", namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield namespace + pattern.name, prefix + str(pattern.pattern), pattern
+
+
+def all_url_names() -> dict[str, URLPattern]:
+    return {name: pattern for name, _, pattern in walk(get_resolver().url_patterns)}
+
+
+def test_every_url_is_in_the_table():
+    names = all_url_names()
+    unnamed = [
+        route
+        for _, route, pattern in walk(get_resolver().url_patterns)
+        if not pattern.name and not route.startswith("admin/")
+    ]
+    missing = sorted(n for n in names if not n.startswith("admin:") and n not in TABLE)
+    assert not missing, f"URLs without an access row in TABLE: {missing}"
+    assert not unnamed, f"URLs without a name cannot be checked: {unnamed}"
+    stale = sorted(n for n in TABLE if n not in names)
+    assert not stale, f"TABLE rows for URLs that no longer exist: {stale}"
+
+
+def test_every_view_declares_its_access():
+    for name, pattern in all_url_names().items():
+        if name.startswith("admin:"):
+            continue
+        assert getattr(pattern.callback, "access", None), f"{name} declares no access"
+
+
+def resolve_kwargs(people, kwargs: dict) -> dict:
+    resolved = {}
+    for key, path in kwargs.items():
+        attribute, field_name = path.split(".")
+        resolved[key] = getattr(people[attribute], field_name)
+    return resolved
+
+
+def outcome(response) -> object:
+    if response.status_code in (301, 302):
+        location = response["Location"]
+        if location.startswith(reverse("login")):
+            return LOGIN
+        if location == reverse("dashboard"):
+            return HOME
+    return response.status_code
+
+
+def request_as(client, people, role: str, method: str, url: str, data: dict):
+    if role != "anonymous":
+        client.force_login(people[role])
+    return getattr(client, method)(url, data)
+
+
+TABLE_ROWS = [
+    (name, index, role)
+    for name, cases in TABLE.items()
+    for index in range(len(cases))
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("name", "index", "role"), TABLE_ROWS)
+def test_url_role_outcome(client, people, name, index, role):
+    case = TABLE[name][index]
+    url = reverse(name, kwargs=resolve_kwargs(people, case.kwargs))
+    response = request_as(client, people, role, case.method, url, case.data)
+    assert outcome(response) == case.expect.get(role, case.default), f"{role} {case.method} {url}"
+
+
+def admin_urls_without_arguments() -> list[str]:
+    return sorted(
+        name
+        for name, pattern in all_url_names().items()
+        if name.startswith("admin:")
+        and not pattern.pattern.converters
+        and "(?P" not in str(pattern.pattern)
+    )
+
+
+@pytest.mark.parametrize("name", admin_urls_without_arguments())
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_url_role_outcome(client, people, name, role):
+    response = request_as(client, people, role, "get", reverse(name), {})
+    if response.status_code == 302 and reverse("admin:login") in response["Location"]:
+        response = client.get(response["Location"])  # the admin's login hop
+    expect = ADMIN_EXCEPTIONS.get(name, ADMIN_EXPECT)
+    expected = expect.get(role, ADMIN_DEFAULT)
+    assert outcome(response) == expected, f"{role} GET {reverse(name)}"

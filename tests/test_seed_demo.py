@@ -1,0 +1,81 @@
+import io
+import re
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from stdnum.cn import ric
+
+from helpcenter.demo import DemoPeople
+from helpcenter.models import Role, StaffRole, Union, UnionKind, User
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(**options) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", allow_production=True, stdout=out, **options)
+    return out.getvalue()
+
+
+def printed_logins(output: str) -> dict[str, str]:
+    return dict(re.findall(r"^\s+(\S+)\s+(hc-\S+)", output, flags=re.MULTILINE))
+
+
+def test_it_builds_a_county_with_staff_for_every_role():
+    seed()
+    county = Union.objects.get(kind=UnionKind.COUNTY)
+    grassroots = Union.objects.exclude(pk=county.pk)
+    assert grassroots.count() == 8
+    assert set(grassroots.values_list("parent", flat=True)) == {county.pk}
+    assert len(set(grassroots.values_list("kind", flat=True))) == 4
+    assert set(StaffRole.objects.values_list("role", flat=True)) == set(Role.values)
+    for union in grassroots:
+        assert union.staff.filter(role_grants__role=Role.CASEWORKER).exists()
+
+
+def test_every_printed_demo_login_works(rf):
+    logins = printed_logins(seed())
+    assert len(logins) == User.objects.count() == 13
+    for username, password in logins.items():
+        assert authenticate(rf.post("/accounts/login/"), username=username, password=password)
+
+
+def test_a_second_run_changes_nothing_and_keeps_changed_passwords():
+    first = printed_logins(seed())
+    user = User.objects.get(username="supervisor")
+    user.set_password("changed-by-the-supervisor")
+    user.save()
+    counts = (Union.objects.count(), User.objects.count(), StaffRole.objects.count())
+    output = seed()
+    assert (Union.objects.count(), User.objects.count(), StaffRole.objects.count()) == counts
+    assert printed_logins(output) == first
+    user.refresh_from_db()
+    assert user.check_password("changed-by-the-supervisor")
+    assert "已存在" in output
+
+
+def test_the_same_seed_gives_the_same_people():
+    seed(seed=5)
+    names = dict(User.objects.values_list("username", "name"))
+    StaffRole.objects.all().delete()
+    User.objects.all().delete()
+    seed(seed=5)
+    assert dict(User.objects.values_list("username", "name")) == names
+
+
+def test_it_refuses_to_run_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert not User.objects.exists()
+
+
+def test_demo_people_have_valid_resident_ids_and_rarer_characters():
+    people = DemoPeople(seed=1)
+    ids = [people.resident_id() for _ in range(500)]
+    assert len(set(ids)) == 500
+    assert all(len(number) == 18 and ric.is_valid(number) for number in ids)
+    names = "".join(people.name() for _ in range(2000))
+    assert {"喆", "堃", "淼"} <= set(names)
+    assert DemoPeople(seed=1).name() == DemoPeople(seed=1).name()
