@@ -92,3 +92,25 @@ def env_redis_url(name: str) -> str | None:
             f"Environment variable {name}={url!r} is not a Redis URL (redis://host:6379/0)."
         )
     return url
+
+
+def env_choice(name: str, default: str, choices: list[str]) -> str:
+    value = env_str(name, default).upper()
+    if value not in choices:
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={value!r} is not one of {', '.join(choices)}."
+        )
+    return value
+
+
+def env_time_zone(name: str, default: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = env_str(name, default)
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={value!r} is not a time zone (e.g. Asia/Shanghai)."
+        ) from None
+    return value

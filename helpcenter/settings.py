@@ -12,16 +12,19 @@ from django.core.exceptions import ImproperlyConfigured
 
 from helpcenter.env import (
     env_bool,
+    env_choice,
     env_database,
     env_int,
     env_list,
     env_redis_url,
     env_str,
+    env_time_zone,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", False)
+TIME_ZONE = env_time_zone("TIME_ZONE", "Asia/Shanghai")
 
 _DEV_SECRET_KEY = "dev-only-key-not-for-production-7f3a9c1e5b2d8a6f4e0c9b7a5d3f1e8c"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY", "")
@@ -67,7 +70,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "helpcenter.i18n.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -129,7 +132,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_TIMEZONE = TIME_ZONE
 
 # --- People and access ----------------------------------------------------------------------
 AUTH_USER_MODEL = "helpcenter.User"
@@ -160,6 +163,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "helpcenter.security.lockout_response"
 AXES_VERBOSE = False  # axes would log user names and IP addresses; we log without them.
+# The client address comes from REMOTE_ADDR only, unless a TLS proxy in front of the product
+# appends it to X-Forwarded-For (TLS_PROXY=1): a client cannot rotate a header to dodge the lock.
+TLS_PROXY = env_bool("TLS_PROXY", False)
+if TLS_PROXY:
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # Sessions end after 30 idle minutes (each request renews the clock) and on logout.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
@@ -179,7 +190,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("TLS_PROXY", False):
+if TLS_PROXY:
     # Set only behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = (
@@ -194,7 +205,6 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
-TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True
 
 # --- Static files (served by WhiteNoise; no CDN: county intranets often have no internet) ----
@@ -216,7 +226,7 @@ LOGGING = {
     "loggers": {
         "helpcenter": {
             "handlers": ["console"],
-            "level": env_str("LOG_LEVEL", "INFO"),
+            "level": env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"]),
             "propagate": False,
         },
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},

@@ -121,3 +121,9 @@ def test_an_htmx_request_after_the_session_ended_redirects_the_whole_page(client
     response = client.get(reverse("dashboard"), headers={"HX-Request": "true"})
     assert response.status_code == 401
     assert response["HX-Redirect"] == reverse("login")
+
+
+def test_a_browser_set_to_english_still_gets_chinese_until_the_switch(client, people):
+    client.force_login(people.caseworker_a)
+    page = client.get(reverse("dashboard"), headers={"Accept-Language": "en-US,en"})
+    assert "退出登录" in page.content.decode()

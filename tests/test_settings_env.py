@@ -49,6 +49,8 @@ def test_good_settings_start():
         ("AXES_FAILURE_LIMIT", "five"),
         ("SESSION_IDLE_MINUTES", "0"),
         ("HTTPS", "sometimes"),
+        ("LOG_LEVEL", "chatty"),
+        ("TIME_ZONE", "Mars/Olympus"),
     ],
 )
 def test_a_bad_variable_stops_start_up_naming_it(name, value):

@@ -1,0 +1,99 @@
+"""Browser journey: every role logs in, sees its own navigation, and logs out.
+
+Playwright drives Debian's /usr/bin/chromium against live_server. Screenshots land in
+test-artifacts/journey/ (git-ignored) for a person to look at.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.factories import TEST_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "journey"
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures are
+# still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+EXPECTED_NAVIGATION = {
+    "caseworker_a": ["工作台", "工会与人员"],
+    "supervisor": ["工作台", "工会与人员"],
+    "finance": ["工作台", "工会与人员"],
+    "auditor": ["工作台", "工会与人员"],
+    "administrator": ["工作台", "工会与人员", "系统管理"],
+}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+
+
+def log_in(page: Page, base_url: str, username: str, password: str = TEST_PASSWORD) -> None:
+    page.goto(base_url + "/")
+    expect(page).to_have_url(base_url + "/accounts/login/?next=/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+@pytest.mark.parametrize("person", list(EXPECTED_NAVIGATION))
+def test_each_role_logs_in_sees_its_navigation_and_logs_out(
+    page: Page, live_server, people, person
+):
+    user = people[person]
+    log_in(page, live_server.url, user.username)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(user.name)
+    nav = page.get_by_test_id("main-nav").get_by_role("link")
+    expect(nav).to_have_text(EXPECTED_NAVIGATION[person])
+    shot(page, f"{person}-dashboard")
+
+    page.get_by_test_id("user-menu").click()
+    page.get_by_test_id("logout").click()
+    expect(page).to_have_url(live_server.url + "/accounts/login/")
+    page.goto(live_server.url + "/")
+    expect(page).to_have_url(live_server.url + "/accounts/login/?next=/")
+
+
+def test_a_wrong_password_and_the_lockout_read_clearly(page: Page, live_server, people):
+    log_in(page, live_server.url, "caseworker_a", "wrong-password")
+    expect(page.get_by_test_id("login-error")).to_contain_text("请输入一个正确的")
+    shot(page, "login-wrong-password")
+    for _ in range(4):
+        page.get_by_label("用户名").fill("caseworker_a")
+        page.get_by_label("密码").fill("wrong-password")
+        page.get_by_role("button", name="登录").click()
+    expect(page.get_by_test_id("locked-out")).to_contain_text("账户已锁定")
+    expect(page.get_by_test_id("locked-out")).to_contain_text("请于")
+    shot(page, "login-locked")
+
+
+def test_the_shell_works_on_a_tablet(page: Page, live_server, people):
+    page.set_viewport_size({"width": 768, "height": 1024})
+    log_in(page, live_server.url, "supervisor")
+    page.get_by_role("button", name="菜单").click()
+    page.get_by_test_id("main-nav").get_by_role("link", name="工会与人员").click()
+    expect(page.get_by_test_id("union-table")).to_contain_text("甲厂工会")
+    shot(page, "tablet-unions")
