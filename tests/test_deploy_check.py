@@ -18,6 +18,7 @@ PRODUCTION = {
 
 def deploy_check(**extra) -> subprocess.CompletedProcess:
     env = {**os.environ, **PRODUCTION, **extra}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

@@ -4,7 +4,6 @@ Playwright drives Debian's /usr/bin/chromium against live_server. Screenshots la
 test-artifacts/journey/ (git-ignored) for a person to look at.
 """
 
-import os
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "journey"
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures are
-# still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(autouse=True)
+def _allow_orm_beside_playwright(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures
+    # are still synchronous and safe. Set per test only, never for the whole process.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 
 EXPECTED_NAVIGATION = {
     "caseworker_a": ["工作台", "工会与人员"],
