@@ -10,15 +10,22 @@ from django.conf import settings
 from helpcenter.models import Role, Union, UnionKind, User
 from tests.factories import UnionFactory, UserFactory
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 SERVICES_CONFIGURED = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") == "1"
+
+
 def pytest_collection_modifyitems(config, items):
-    """Service tests run where PostgreSQL is configured. In CI's PostgreSQL pass a missing
-    service fails them (see tests/test_services_stack.py); elsewhere they are skipped."""
+    """Service tests run where PostgreSQL is configured, and there a missing Redis or worker
+    fails them. CI's second pass sets REQUIRE_SERVICES=1: then they may not be skipped at all."""
     if SERVICES_CONFIGURED:
         return
+    if REQUIRE_SERVICES:
+        raise pytest.UsageError(
+            "REQUIRE_SERVICES=1 but DATABASE_URL does not name PostgreSQL: "
+            "the service tests would be skipped"
+        )
     skip = pytest.mark.skip(reason="needs DATABASE_URL=postgres://… and REDIS_URL (CI's 2nd pass)")
     for item in items:
         if "services" in item.keywords:

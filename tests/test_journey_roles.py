@@ -16,11 +16,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "journey"
 
 
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch):
+@pytest.fixture(autouse=True, scope="module")
+def _allow_orm_beside_playwright():
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures
-    # are still synchronous and safe. Set per test only, never for the whole process.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # (and the database flush after each test) are still synchronous and safe. Module scope: set
+    # before any test's database is set up, removed after the last one is torn down, and never
+    # seen by the rest of the suite.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 EXPECTED_NAVIGATION = {
