@@ -16,9 +16,14 @@ SERVICES_CONFIGURED = settings.DATABASES["default"]["ENGINE"].endswith("postgres
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") == "1"
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django has ordered the tests
 def pytest_collection_modifyitems(config, items):
-    """Service tests run where PostgreSQL is configured, and there a missing Redis or worker
+    """Browser tests run last: Playwright's session-wide event loop stays in this thread once
+    started, and Django refuses database calls beside a running loop.
+
+    Service tests run where PostgreSQL is configured, and there a missing Redis or worker
     fails them. CI's second pass sets REQUIRE_SERVICES=1: then they may not be skipped at all."""
+    items.sort(key=lambda item: "browser" in item.keywords)
     if SERVICES_CONFIGURED:
         return
     if REQUIRE_SERVICES:
