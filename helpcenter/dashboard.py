@@ -50,7 +50,14 @@ def administration_cards(user: User) -> list[Card]:
     ]
 
 
+def _household_cards(user: User) -> list[Card]:
+    from households.dashboard import household_cards
+
+    return household_cards(user)
+
+
 CARD_PROVIDERS: list[Callable[[User], list[Card]]] = [
+    _household_cards,
     organisation_cards,
     administration_cards,
 ]

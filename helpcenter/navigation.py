@@ -17,6 +17,7 @@ class NavItem:
 # Apps add their pages here as they land; an item shows only to users holding its permission.
 NAVIGATION: list[NavItem] = [
     NavItem(_("Dashboard"), "dashboard", "helpcenter.view_dashboard"),
+    NavItem(_("Household files"), "households:list", "households.view_household"),
     NavItem(_("Unions and staff"), "org:union_list", "helpcenter.view_unions"),
     NavItem(_("Administration"), "admin:index", "helpcenter.use_admin"),
 ]

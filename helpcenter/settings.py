@@ -120,6 +120,9 @@ else:
 # Uploaded proof documents live here, outside anything served statically; they are served only
 # through views that check the viewer's scope.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 10, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Background work ------------------------------------------------------------------------
 # Without REDIS_URL, tasks run eagerly in the web process (the demo); with it, Redis is the

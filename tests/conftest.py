@@ -38,8 +38,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
+def _fast_passwords_and_private_uploads(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @dataclass
@@ -55,6 +56,8 @@ class People:
     administrator: User
     auditor: User
     outsider: User
+    household_a: object = None
+    household_b: object = None
 
     def __getitem__(self, name: str) -> User:
         return getattr(self, name)
@@ -80,3 +83,14 @@ def people(db) -> People:
         auditor=UserFactory(username="auditor", union=county, roles=[Role.AUDITOR]),
         outsider=UserFactory(username="outsider", union=union_a, roles=[]),
     )
+
+
+@pytest.fixture
+def registry(people) -> People:
+    """People plus the county's standards and one household in each of unions A and B."""
+    from tests.factories import household_for, standards_for
+
+    standards_for(people.county)
+    people.household_a = household_for(people.union_a, actor=people.caseworker_a, name="张三")
+    people.household_b = household_for(people.union_b, actor=people.caseworker_b, name="李四")
+    return people

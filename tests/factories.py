@@ -1,5 +1,7 @@
 """Test data, built in one place."""
 
+from decimal import Decimal
+
 import factory
 
 from helpcenter.demo import DemoPeople
@@ -39,3 +41,33 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(self, create, extracted, **kwargs):
         for role in extracted or ():
             StaffRole.objects.create(user=self, role=role)
+
+
+def household_for(union, *, people: DemoPeople | None = None, actor=None, name: str = "", **fields):
+    """A registered household of `union` with its head (and any `members=` given)."""
+    from households import services
+    from households.choices import Employment, Housing
+
+    people = people or _people
+    values = {
+        "employment": Employment.LAID_OFF,
+        "size": 3,
+        "monthly_income": Decimal("1500.00"),
+        "housing": Housing.RENTED,
+        "causes": ["illness"],
+    }
+    values.update(fields)
+    head = services.MemberData(name=name or people.name(), id_number=people.resident_id())
+    return services.household_register(actor=actor, union=union, head=head, **values)
+
+
+def standards_for(county, *, amount: str = "570.00", since=None):
+    from datetime import date
+
+    from households.models import ClassificationPolicy, LivingStandard
+
+    since = since or date(2024, 1, 1)
+    LivingStandard.objects.create(
+        county=county, effective_from=since, monthly_amount=Decimal(amount)
+    )
+    ClassificationPolicy.objects.get_or_create(county=county, effective_from=since)

@@ -36,6 +36,18 @@ def staff_only(**overrides) -> dict:
     return {"anonymous": LOGIN, "outsider": 403, **overrides}
 
 
+EDITORS = staff_only(finance=403, administrator=403, auditor=403)
+OWN_FILE = staff_only(caseworker_b=404)  # household_a belongs to union A
+OTHER_FILE = staff_only(caseworker_a=404)  # household_b belongs to union B
+EDIT_ONLY = {"finance": 403, "administrator": 403, "auditor": 403}
+# A GET on a POST-only action is refused (405) before any object is looked up.
+POST_ONLY = {role: 405 for role in STAFF} | {
+    "finance": 403,
+    "administrator": 403,
+    "auditor": 403,
+}
+NOT_THERE = staff_only(**{role: 404 for role in STAFF})
+
 # url name → cases. kwargs name the object by "person_attribute.field" (e.g. union_a.code).
 TABLE: dict[str, list[Case]] = {
     "dashboard": [Case(expect=staff_only())],
@@ -50,6 +62,75 @@ TABLE: dict[str, list[Case]] = {
     "password_change_done": [Case(expect={"anonymous": LOGIN})],
     "set_language": [Case(method="post", data={"language": "en", "next": "/"}, default=HOME)],
     "healthz": [Case()],
+    # The household registry. Another union's file is a 404 for a grassroots caseworker.
+    **{
+        name: [
+            Case(expect=staff_only()),
+        ]
+        for name in ["households:list", "households:spot_checks"]
+    },
+    "households:create": [Case(expect=EDITORS)],
+    "households:review_queue": [Case(expect=EDITORS)],
+    "households:standard_impact": [
+        Case(
+            expect=staff_only(
+                caseworker_a=403, caseworker_b=403, county_caseworker=403, finance=403
+            )
+        )
+    ],
+    **{
+        name: [
+            Case(kwargs={"pk": "household_a.pk"}, expect={**OWN_FILE, **extra}),
+            Case(kwargs={"pk": "household_b.pk"}, expect={**OTHER_FILE, **extra}),
+        ]
+        for name, extra in [
+            ("households:detail", {}),
+            ("households:edit", EDIT_ONLY),
+            ("households:member_add", EDIT_ONLY),
+            ("households:classify", EDIT_ONLY),
+            ("households:review", EDIT_ONLY),
+            ("households:exit", EDIT_ONLY),
+            ("households:remove", EDIT_ONLY),
+            ("households:reinstate", EDIT_ONLY),
+            ("households:visit_add", EDIT_ONLY),
+        ]
+    },
+    "households:member_edit": [
+        Case(
+            kwargs={"pk": "household_a.pk", "member_pk": "household_a.head_id"},
+            expect={**OWN_FILE, **EDIT_ONLY},
+        ),
+        Case(
+            kwargs={"pk": "household_b.pk", "member_pk": "household_b.head_id"},
+            expect={**OTHER_FILE, **EDIT_ONLY},
+        ),
+    ],
+    # POST-only actions: a GET is refused before anything happens.
+    **{
+        name: [Case(kwargs={"pk": "household_a.pk"}, expect={**OWN_FILE, **POST_ONLY})]
+        for name in ["households:document_add", "households:measure_add"]
+    },
+    # Objects that do not exist in the fixture: every role that may look gets a 404.
+    "households:document": [
+        Case(kwargs={"pk": "household_a.pk", "document_pk": "household_a.pk"}, expect=NOT_THERE)
+    ],
+    "households:measure_update": [
+        Case(
+            kwargs={"pk": "household_a.pk", "measure_pk": "household_a.pk"},
+            expect={**NOT_THERE, **POST_ONLY},
+        )
+    ],
+    "households:visit_photo": [
+        Case(kwargs={"pk": "household_a.pk", "visit_pk": "household_a.pk"}, expect=NOT_THERE)
+    ],
+    # Excel import and export
+    "households:import": [Case(expect=EDITORS)],
+    "households:import_template": [Case(expect=EDITORS)],
+    # An upload token nobody was given (here "1301") is a 404 to those who may import.
+    "households:import_preview": [
+        Case(kwargs={"token": "union_a.code"}, expect={**NOT_THERE, **EDIT_ONLY})
+    ],
+    "households:export": [Case(expect=staff_only())],
 }
 
 # Django's admin: open to administrators only; everyone else is sent to log in (anonymous) or
@@ -139,7 +220,8 @@ TABLE_ROWS = [
 
 
 @pytest.mark.parametrize(("name", "index", "role"), TABLE_ROWS)
-def test_url_role_outcome(client, people, name, index, role):
+def test_url_role_outcome(client, registry, name, index, role):
+    people = registry
     case = TABLE[name][index]
     url = reverse(name, kwargs=resolve_kwargs(people, case.kwargs))
     response = request_as(client, people, role, case.method, url, case.data)

@@ -4,66 +4,25 @@ Playwright drives Debian's /usr/bin/chromium against live_server. Screenshots la
 test-artifacts/journey/ (git-ignored) for a person to look at.
 """
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.factories import TEST_PASSWORD
+from tests.browser import (  # noqa: F401  (fixtures)
+    allow_orm_beside_playwright,
+    browser_type_launch_args,
+    log_in,
+    shot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "journey"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _allow_orm_beside_playwright():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures
-    # (and the database flush after each test) are still synchronous and safe. Module scope: set
-    # before any test's database is set up, removed after the last one is torn down, and never
-    # seen by the rest of the suite.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
 EXPECTED_NAVIGATION = {
-    "caseworker_a": ["工作台", "工会与人员"],
-    "supervisor": ["工作台", "工会与人员"],
-    "finance": ["工作台", "工会与人员"],
-    "auditor": ["工作台", "工会与人员"],
-    "administrator": ["工作台", "工会与人员", "系统管理"],
+    "caseworker_a": ["工作台", "困难职工档案", "工会与人员"],
+    "supervisor": ["工作台", "困难职工档案", "工会与人员"],
+    "finance": ["工作台", "困难职工档案", "工会与人员"],
+    "auditor": ["工作台", "困难职工档案", "工会与人员"],
+    "administrator": ["工作台", "困难职工档案", "工会与人员", "系统管理"],
 }
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ],
-    }
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
-
-
-def log_in(page: Page, base_url: str, username: str, password: str = TEST_PASSWORD) -> None:
-    page.goto(base_url + "/")
-    expect(page).to_have_url(base_url + "/accounts/login/?next=/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
 
 
 @pytest.mark.parametrize("person", list(EXPECTED_NAVIGATION))

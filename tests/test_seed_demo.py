@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def seed(**options) -> str:
     out = io.StringIO()
+    options.setdefault("households", 6)
     call_command("seed_demo", allow_production=True, stdout=out, **options)
     return out.getvalue()
 
@@ -56,11 +57,11 @@ def test_a_second_run_changes_nothing_and_keeps_changed_passwords():
 
 
 def test_the_same_seed_gives_the_same_people():
-    seed(seed=5)
+    seed(seed=5, households=0)
     names = dict(User.objects.values_list("username", "name"))
     StaffRole.objects.all().delete()
     User.objects.all().delete()
-    seed(seed=5)
+    seed(seed=5, households=0)
     assert dict(User.objects.values_list("username", "name")) == names
 
 
@@ -79,3 +80,20 @@ def test_demo_people_have_valid_resident_ids_and_rarer_characters():
     names = "".join(people.name() for _ in range(2000))
     assert {"喆", "堃", "淼"} <= set(names)
     assert DemoPeople(seed=1).name() == DemoPeople(seed=1).name()
+
+
+def test_it_builds_household_files_with_their_history_once():
+    from households.models import Classification, Household, HouseholdEvent, Member
+
+    output = seed(households=12)
+    assert "12" in output
+    assert Household.objects.count() == 12
+    assert Household.objects.filter(head__isnull=True).count() == 0
+    assert Classification.objects.count() == 12
+    assert (
+        Member.objects.filter(name__regex=r"[喆堃淼犇鑫垚]").exists() or Member.objects.count() > 12
+    )
+    events = HouseholdEvent.objects.count()
+    seed(households=12)
+    assert Household.objects.count() == 12
+    assert HouseholdEvent.objects.count() == events

@@ -13,6 +13,7 @@ from django.db import transaction
 from helpcenter import services
 from helpcenter.demo import DemoPeople
 from helpcenter.models import Role, User
+from households.demo import seed_households
 
 COUNTY_FILE = settings.BASE_DIR / "fixtures" / "demo_county.json"
 
@@ -23,12 +24,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
         parser.add_argument(
+            "--households",
+            type=int,
+            default=60,
+            help="household files to create across the unions (default 60)",
+        )
+        parser.add_argument(
             "--allow-production",
             action="store_true",
             help="run even with DEBUG off (only on a server that is itself a demo)",
         )
 
-    def handle(self, *args, seed: int, allow_production: bool, **options):
+    def handle(self, *args, seed: int, households: int, allow_production: bool, **options):
         if not settings.DEBUG and not allow_production:
             raise CommandError(
                 "seed_demo creates accounts with published demo passwords and refuses to run "
@@ -38,6 +45,8 @@ class Command(BaseCommand):
         people = DemoPeople(seed)
         with transaction.atomic():
             logins = self._build(county_plan, people)
+        created = seed_households(people=people, count=households, seed=seed)
+        self.stdout.write(f"困难职工档案 Household files: {created} new")
         self._print_logins(logins)
 
     def _build(self, plan: dict, people: DemoPeople) -> list[tuple[User, str, bool]]:

@@ -1,0 +1,105 @@
+"""The household list's filters and search: one FilterSet used by the list page and the export."""
+
+import contextlib
+from datetime import timedelta
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from helpcenter.models import Union
+from households import resident_ids
+from households.choices import Category, Cause, Degree, Employment, Status
+from households.models import Household
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    union = django_filters.ModelChoiceFilter(
+        label=_("Union"), empty_label=_("All"), queryset=Union.objects.none()
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), empty_label=_("All"), choices=Status.choices
+    )
+    category = django_filters.ChoiceFilter(
+        label=_("Category"), empty_label=_("All"), choices=Category.choices
+    )
+    degree = django_filters.ChoiceFilter(
+        label=_("Degree"), empty_label=_("All"), choices=Degree.choices
+    )
+    cause = django_filters.ChoiceFilter(
+        label=_("Cause"), empty_label=_("All"), choices=Cause.choices, method="by_cause"
+    )
+    employment = django_filters.ChoiceFilter(
+        label=_("Employment"), empty_label=_("All"), choices=Employment.choices
+    )
+    is_migrant_worker = django_filters.BooleanFilter(label=_("Migrant worker"))
+    review_due = django_filters.BooleanFilter(label=_("Review due"), method="by_review_due")
+
+    class Meta:
+        model = Household
+        fields = [
+            "q",
+            "union",
+            "status",
+            "category",
+            "degree",
+            "cause",
+            "employment",
+            "is_migrant_worker",
+        ]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["union"].queryset = Union.objects.visible_to(user).filter(is_active=True)
+        for name, field in self.form.fields.items():
+            css = "form-control" if name == "q" else "form-select"
+            field.widget.attrs.setdefault("class", css)
+            if name in ("is_migrant_worker", "review_due"):
+                field.widget.choices = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
+
+    def search(self, queryset, name, value):
+        """Name, pinyin initials (zs → 张三), full ID or its last digits, or file number."""
+        value = value.strip()
+        if not value:
+            return queryset
+        number = resident_ids.normalise(value)
+        if len(number) >= 4 and (number[:-1].isdigit() and number[-1] in "0123456789X"):
+            if len(number) in (15, 18):
+                with contextlib.suppress(resident_ids.InvalidResidentId):
+                    number = resident_ids.clean(number)
+                return queryset.filter(members__id_number=number).distinct()
+            return queryset.filter(
+                Q(head__id_number__endswith=number) | Q(file_number__contains=number)
+            )
+        if value.isascii() and value.replace("-", "").isalnum():
+            if "-" in value or value[0].isdigit():
+                return queryset.filter(file_number__icontains=value)
+            return queryset.filter(head__name_initials__startswith=value.lower())
+        return queryset.filter(head__name__contains=value)
+
+    def by_cause(self, queryset, name, value):
+        # causes is a JSON list; a contains-match on its text works on SQLite and PostgreSQL.
+        return queryset.filter(causes__icontains=f'"{value}"')
+
+    def by_review_due(self, queryset, name, value):
+        if value is None:
+            return queryset
+        due = review_due_q()
+        return queryset.filter(due) if value else queryset.exclude(due)
+
+
+def review_due_q() -> Q:
+    """Registered files not reviewed for 12 months (or never, registered over 12 months ago)."""
+    year_ago = timezone.localdate() - timedelta(days=365)
+    return Q(status=Status.REGISTERED) & (
+        Q(last_reviewed_on__lte=year_ago)
+        | Q(last_reviewed_on__isnull=True, registered_on__lte=year_ago)
+    )
+
+
+def households_filtered(user, params) -> HouseholdFilter:
+    """The filter over the households this user may see, with head and union joined."""
+    queryset = Household.objects.visible_to(user).select_related("head", "union")
+    return HouseholdFilter(params, queryset=queryset, user=user)

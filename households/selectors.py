@@ -1,0 +1,117 @@
+"""Reads of the household file that more than one page uses."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from helpcenter.models import User
+from households.choices import Category, Status
+from households.filters import review_due_q
+from households.means_test import MeansTestInput, evaluate, policy_in_force
+from households.models import Document, DocumentType, Household, LivingStandard
+
+
+@dataclass
+class ChecklistItem:
+    document_type: DocumentType
+    required: bool
+    documents: list[Document]
+
+    @property
+    def missing(self) -> bool:
+        return self.required and not self.documents
+
+
+def document_checklist(household: Household) -> list[ChecklistItem]:
+    """What the household's causes require, and what is on file."""
+    conditions = set(household.causes)
+    if household.is_migrant_worker:
+        conditions.add("migrant_worker")
+    if household.receives_subsistence_allowance:
+        conditions.add("subsistence_allowance")
+    on_file: dict[int, list[Document]] = {}
+    for document in household.documents.select_related("uploaded_by"):
+        on_file.setdefault(document.document_type_id, []).append(document)
+    items = []
+    for document_type in DocumentType.objects.all():
+        required = document_type.required_for_all or bool(conditions & set(document_type.causes))
+        if required or document_type.pk in on_file:
+            items.append(ChecklistItem(document_type, required, on_file.get(document_type.pk, [])))
+    return items
+
+
+def visits_due(user: User) -> QuerySet[Household]:
+    return Household.objects.visible_to(user).filter(
+        status__in=[Status.REGISTERED, Status.EXITED], next_visit_on__lte=timezone.localdate()
+    )
+
+
+def reviews_due(user: User) -> QuerySet[Household]:
+    return Household.objects.visible_to(user).filter(review_due_q())
+
+
+@dataclass
+class ImpactRow:
+    household_id: int
+    file_number: str
+    head_name: str
+    union_name: str
+    per_capita: Decimal
+    current: str
+    suggested: str
+
+
+def standard_impact(*, user: User, standard: LivingStandard) -> list[ImpactRow]:
+    """Registered households whose suggested category would differ from their current one if
+    `standard` applied. The means test runs in Python over plain values, one query in all."""
+    policy = policy_in_force(county_id=standard.county_id, on=standard.effective_from)
+    labels = dict(Category.choices)
+    rows = []
+    households = (
+        Household.objects.visible_to(user)
+        .filter(status=Status.REGISTERED)
+        .select_related("head", "union")
+        .only(
+            "file_number",
+            "size",
+            "monthly_income",
+            "monthly_rigid_expenses",
+            "annual_hardship_costs",
+            "receives_subsistence_allowance",
+            "causes",
+            "category",
+            "owns_several_homes",
+            "runs_business_with_employees",
+            "child_at_costly_private_school",
+            "uses_motor_vehicle",
+            "head__name",
+            "union__name",
+        )
+    )
+    for household in households.iterator(chunk_size=2000):
+        result = evaluate(MeansTestInput.of(household), standard=standard, policy=policy)
+        if result.category != household.category:
+            rows.append(
+                ImpactRow(
+                    household.pk,
+                    household.file_number,
+                    household.head.name if household.head else "",
+                    household.union.name,
+                    result.per_capita_income,
+                    str(labels.get(household.category, "—")),
+                    str(labels[result.category]),
+                )
+            )
+    return rows
+
+
+def upcoming_or_latest_standards(user: User) -> QuerySet[LivingStandard]:
+    county_ids = {user.union_id if user.works_county_wide else user.union.parent_id}
+    return LivingStandard.objects.filter(county_id__in=county_ids).order_by("-effective_from")
+
+
+def today() -> date:
+    return timezone.localdate()

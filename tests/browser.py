@@ -1,0 +1,55 @@
+"""What the browser journeys share: Debian's Chromium, screenshots, logging in.
+
+Import the fixtures into a journey module: `from tests.browser import browser_type_launch_args,
+allow_orm_beside_playwright, log_in, shot`.
+"""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.factories import TEST_PASSWORD
+
+SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "journey"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def allow_orm_beside_playwright():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures,
+    # the tests and the database setup and flush are still synchronous and safe. Session scope:
+    # set when the first browser test starts, before the test database may be created. Browser
+    # tests run last (tests/conftest.py), so no other test runs with it set.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+
+
+def log_in(page: Page, base_url: str, username: str, password: str = TEST_PASSWORD) -> None:
+    page.goto(base_url + "/")
+    expect(page).to_have_url(base_url + "/accounts/login/?next=/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
