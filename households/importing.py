@@ -785,10 +785,10 @@ def _update(updates: list[PlannedHousehold], *, actor: User | None) -> None:
     for planned in updates:
         if planned.values:
             household = locked[planned.existing.pk]
-            changes = services._apply(household, planned.values, services.TRACKED_FIELDS)
+            changes = services.apply_changes(household, planned.values, services.TRACKED_FIELDS)
             if changes.after:
                 changed.append((household, set(changes.after)))
-                labelled = services._labelled(household, changes)
+                labelled = services.labelled_changes(household, changes)
                 events.append(_event(household.pk, actor, EventAction.IMPORTED, labelled))
     _save_changed(Household, changed)
     people = [(p, m) for p in updates for m in [p.head, *p.members] if m.existing and m.changed]
@@ -796,11 +796,13 @@ def _update(updates: list[PlannedHousehold], *, actor: User | None) -> None:
     changed = []
     for _planned, planned_member in people:
         member = locked[planned_member.existing.pk]
-        changes = services._apply(member, planned_member.data.values(), services.MEMBER_FIELDS)
+        changes = services.apply_changes(
+            member, planned_member.data.values(), services.MEMBER_FIELDS
+        )
         if changes.after:
             member.name_initials = initials(member.name)
             changed.append((member, {*changes.after, "name_initials"}))
-            labelled = services._labelled(member, changes)
+            labelled = services.labelled_changes(member, changes)
             event = _event(member.household_id, actor, EventAction.MEMBER_CHANGED, labelled)
             event.note = member.name
             events.append(event)

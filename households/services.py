@@ -273,7 +273,8 @@ def household_register(
 # --- Changes ----------------------------------------------------------------------------------
 
 
-def _apply(instance, values: dict, tracked: list[str]) -> Changes:
+def apply_changes(instance, values: dict, tracked: list[str]) -> Changes:
+    """Set the values that differ on `instance` (not saved) and return them, before and after."""
     changes = Changes()
     for name, value in values.items():
         if name not in tracked:
@@ -291,7 +292,7 @@ def household_update(
     *, actor: User | None, household: Household, action: str = EventAction.UPDATED, **values
 ) -> Changes:
     household = Household.objects.select_for_update().get(pk=household.pk)
-    changes = _apply(household, values, TRACKED_FIELDS)
+    changes = apply_changes(household, values, TRACKED_FIELDS)
     if not changes.after:
         return changes
     if household.size < household.members.count():
@@ -302,12 +303,15 @@ def household_update(
     _full_clean(household)
     household.save()
     record_event(
-        household=household, actor=actor, action=action, changes=_labelled(household, changes)
+        household=household,
+        actor=actor,
+        action=action,
+        changes=labelled_changes(household, changes),
     )
     return changes
 
 
-def _labelled(instance, changes: Changes) -> dict:
+def labelled_changes(instance, changes: Changes) -> dict:
     """Changes keyed by the field's Chinese label, for the timeline."""
     result = {}
     for name, (before, after) in changes.as_json().items():
@@ -353,12 +357,12 @@ def member_update(*, actor: User | None, member: Member, data: MemberData) -> Ch
     ensure_not_registered(
         id_numbers=[values["id_number"]], actor=actor, except_household_id=member.household_id
     )
-    changes = _apply(member, values, MEMBER_FIELDS)
+    changes = apply_changes(member, values, MEMBER_FIELDS)
     if changes.after:
         member.name_initials = initials(member.name)
         _full_clean(member)
         member.save()
-        labelled = _labelled(member, changes)
+        labelled = labelled_changes(member, changes)
         if "id_number" in changes.after:
             labelled[str(Member._meta.get_field("id_number").verbose_name)] = [
                 resident_ids.mask(changes.before["id_number"]),
@@ -417,13 +421,15 @@ def household_classify(
         override_reason=override_reason.strip() if overridden else "",
         explanation=result.explanation,
     )
-    changes = _apply(household, {"category": category, "degree": degree}, ["category", "degree"])
+    changes = apply_changes(
+        household, {"category": category, "degree": degree}, ["category", "degree"]
+    )
     household.save(update_fields=["category", "degree"])
     record_event(
         household=household,
         actor=actor,
         action=EventAction.CLASSIFIED,
-        changes=_labelled(household, changes),
+        changes=labelled_changes(household, changes),
         note=classification.override_reason or result.reasons[-1],
     )
     return classification
@@ -608,7 +614,7 @@ def measure_add(
 @transaction.atomic
 def measure_update(*, actor: User, measure: Measure, status: str, outcome: str) -> Measure:
     measure = Measure.objects.select_for_update().get(pk=measure.pk)
-    changes = _apply(measure, {"status": status, "outcome": outcome}, ["status", "outcome"])
+    changes = apply_changes(measure, {"status": status, "outcome": outcome}, ["status", "outcome"])
     if changes.after:
         _full_clean(measure)
         measure.save()
@@ -616,7 +622,7 @@ def measure_update(*, actor: User, measure: Measure, status: str, outcome: str) 
             household=measure.household,
             actor=actor,
             action=EventAction.MEASURE_CHANGED,
-            changes=_labelled(measure, changes),
+            changes=labelled_changes(measure, changes),
             note=measure.description,
         )
     return measure

@@ -113,7 +113,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         SchoolStage.UNIVERSITY: ("大学", "大专", "本科", "专科", "研究生", "高职"),
     },
     "status": {
-        Status.REGISTERED: ("在册",),
+        Status.REGISTERED: ("已建档", "在册", "在档"),
         Status.EXITED: ("已脱困",),
         Status.REMOVED: ("已注销",),
     },

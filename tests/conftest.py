@@ -1,6 +1,7 @@
 """Named people for every test: a caseworker of union A, one of union B, county staff in every
 role, and an outsider (an account with no role)."""
 
+import importlib
 import os
 from dataclasses import dataclass
 
@@ -90,7 +91,16 @@ def registry(people) -> People:
     """People plus the county's standards and one household in each of unions A and B."""
     from tests.factories import household_for, standards_for
 
+    seed_document_types()
     standards_for(people.county)
     people.household_a = household_for(people.union_a, actor=people.caseworker_a, name="张三")
     people.household_b = household_for(people.union_b, actor=people.caseworker_b, name="李四")
     return people
+
+
+def seed_document_types() -> None:
+    """The document types migration 0002 seeds; a transactional test's flush removes them."""
+    from django.apps import apps
+
+    migration = importlib.import_module("households.migrations.0002_document_types")
+    migration.seed(apps, None)

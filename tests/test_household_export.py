@@ -50,7 +50,7 @@ def test_it_exports_the_files_with_masked_ids(client, people):
     assert row["致困原因"].value == "因病、因学"
     assert row["家庭月总收入"].value == 1500
     assert row["人均月收入"].value == 500
-    assert row["状态"].value == "在册"
+    assert row["状态"].value == "已建档"
     assert row["建档日期"].is_date
 
 

@@ -1,8 +1,11 @@
 """`python manage.py import_households FILE --union CODE [--dry-run]`: the web import's checks,
 a summary and every error printed, exit status 0 on success and 1 on any error."""
 
+from unittest.mock import patch
+
 import pytest
 from django.core.management import call_command, execute_from_command_line
+from django.db import connections
 
 from helpcenter.demo import DemoPeople
 from households.models import EventAction, Household, HouseholdEvent, Member
@@ -12,11 +15,13 @@ pytestmark = pytest.mark.django_db
 
 
 def run(*arguments) -> int:
-    """Run the command as the shell would; its exit status."""
-    try:
-        execute_from_command_line(["manage.py", "import_households", *map(str, arguments)])
-    except SystemExit as exit:
-        return exit.code
+    """Run the command as the shell would; its exit status. (The shell's entry point closes the
+    database connections when it ends, which would end the test's transaction: keep them.)"""
+    with patch.object(connections, "close_all"):
+        try:
+            execute_from_command_line(["manage.py", "import_households", *map(str, arguments)])
+        except SystemExit as exit:
+            return exit.code
     return 0
 
 

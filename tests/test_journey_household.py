@@ -106,3 +106,44 @@ def test_a_supervisor_sees_why_and_what_a_new_standard_would_change(
     page.get_by_role("button", name="测算").click()
     expect(page.get_by_test_id("impact-table")).to_contain_text("张三")
     shot(page, "household-7-impact")
+
+
+def test_a_messy_workbook_is_refused_whole_then_imports_when_fixed(
+    page: Page, live_server, registry, tmp_path
+):
+    from tests.test_household_import import household_row, write_workbook, wrong_check_digit
+
+    people = DemoPeople(seed=88)
+    good, bad = people.resident_id(), people.resident_id()
+    rows = [
+        household_row(
+            good.translate(str.maketrans("0123456789X", "０１２３４５６７８９ｘ")), name="陈淼"
+        ),
+        household_row(wrong_check_digit(bad), name="周堃", 家庭月总收入="1,000.00元"),
+    ]
+    messy = tmp_path / "清河县困难职工花名册.xlsx"
+    write_workbook(messy, rows, title="2026年困难职工花名册")
+    before = Household.objects.count()
+
+    log_in(page, live_server.url, "caseworker_a")
+    page.goto(f"{live_server.url}/households/import/")
+    page.get_by_test_id("import-form").locator("input[type=file]").set_input_files(messy)
+    page.get_by_role("button", name="上传并预览").click()
+    expect(page.get_by_test_id("count-errors")).to_have_text("1")
+    expect(page.get_by_test_id("import-errors")).to_contain_text("户信息4身份证号")
+    expect(page.get_by_test_id("import-errors")).to_contain_text("身份证号")
+    expect(page.get_by_test_id("import-confirm")).to_have_count(0)
+    shot(page, "household-8-import-refused")
+    assert Household.objects.count() == before
+
+    rows[1] = household_row(bad, name="周堃", 家庭月总收入="1,000.00元")
+    fixed = tmp_path / "fixed.xlsx"
+    write_workbook(fixed, rows, title="2026年困难职工花名册")
+    page.goto(f"{live_server.url}/households/import/")
+    page.get_by_test_id("import-form").locator("input[type=file]").set_input_files(fixed)
+    page.get_by_role("button", name="上传并预览").click()
+    expect(page.get_by_test_id("count-create")).to_have_text("2")
+    shot(page, "household-9-import-preview")
+    page.get_by_test_id("import-confirm").get_by_role("button").click()
+    expect(page.get_by_test_id("household-table")).to_contain_text("周堃")
+    assert Household.objects.count() == before + 2
