@@ -12,7 +12,7 @@ TEST_ENV := DEBUG=0 HTTPS=0 ALLOWED_HOSTS=localhost,127.0.0.1,testserver \
 DEPLOY_ENV := DEBUG=0 HTTPS=1 ALLOWED_HOSTS=helpcenter.example.org \
 	SECRET_KEY=deploy-check-key-Zq8wX3vN1rT6yB9mK2pL5sD7fG4hJ0cVbN8mQ1wE3rT5yU7i
 
-.PHONY: run test install system-check system-deps worker messages lint format clean
+.PHONY: run test bench install system-check system-deps worker messages lint format clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
@@ -52,12 +52,19 @@ test: install
 	env $(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	env $(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# Benchmarks of the household registry against the issue's targets (docs/benchmarks.md). They
+# create, use and drop the database helpcenter_bench on the PostgreSQL server that DATABASE_URL
+# names (unset: the local one). `make bench BENCH_ARGS="--households 20000 --keep"`.
+bench: install
+	env $(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
+		$(PY) bin/bench_households.py $(BENCH_ARGS)
+
 # A Celery worker for the suite's service tests or a local stack (needs REDIS_URL).
 worker: install
 	env $(TEST_ENV) $(VENV)/bin/celery -A helpcenter worker --loglevel=INFO --concurrency=1
 
 messages: install
-	env DEBUG=1 $(PY) manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'var/*' --no-location
+	env DEBUG=1 $(PY) manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --no-location
 	env DEBUG=1 $(PY) manage.py compilemessages --locale zh_Hans --ignore '.venv/*'
 
 lint: install

@@ -21,7 +21,14 @@ def household_cards(user: User) -> list[Card]:
         )
     ]
     if user.has_role(Role.CASEWORKER, Role.SUPERVISOR):
-        cards.append(Card(_("Visits due"), selectors.visits_due(user).count(), _("households")))
+        cards.append(
+            Card(
+                _("Visits due"),
+                selectors.visits_due(user).count(),
+                _("households"),
+                f"{list_url}?visit_due=true",
+            )
+        )
         cards.append(
             Card(
                 _("Yearly reviews due"),

@@ -36,6 +36,7 @@ class HouseholdFilter(django_filters.FilterSet):
     )
     is_migrant_worker = django_filters.BooleanFilter(label=_("Migrant worker"))
     review_due = django_filters.BooleanFilter(label=_("Review due"), method="by_review_due")
+    visit_due = django_filters.BooleanFilter(label=_("Visit due"), method="by_visit_due")
 
     class Meta:
         model = Household
@@ -56,7 +57,7 @@ class HouseholdFilter(django_filters.FilterSet):
         for name, field in self.form.fields.items():
             css = "form-control" if name == "q" else "form-select"
             field.widget.attrs.setdefault("class", css)
-            if name in ("is_migrant_worker", "review_due"):
+            if name in ("is_migrant_worker", "review_due", "visit_due"):
                 field.widget.choices = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
 
     def search(self, queryset, name, value):
@@ -88,6 +89,17 @@ class HouseholdFilter(django_filters.FilterSet):
             return queryset
         due = review_due_q()
         return queryset.filter(due) if value else queryset.exclude(due)
+
+    def by_visit_due(self, queryset, name, value):
+        if value is None:
+            return queryset
+        due = visit_due_q()
+        return queryset.filter(due) if value else queryset.exclude(due)
+
+
+def visit_due_q() -> Q:
+    """Registered or exited (follow-up) households whose next visit date has come."""
+    return Q(status__in=[Status.REGISTERED, Status.EXITED], next_visit_on__lte=timezone.localdate())
 
 
 def review_due_q() -> Q:

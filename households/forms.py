@@ -11,33 +11,11 @@ from helpcenter.models import Union
 from households import resident_ids
 from households.choices import Category, Cause, Degree, Health, Relation, SchoolStage
 from households.models import DocumentType, Household, Measure, MeasureStatus
+from households.services import TRACKED_FIELDS
 
-HOUSEHOLD_FIELDS = [
-    "phone",
-    "work_unit",
-    "employment",
-    "is_migrant_worker",
-    "model_worker_level",
-    "size",
-    "monthly_income",
-    "monthly_rigid_expenses",
-    "annual_hardship_costs",
-    "receives_subsistence_allowance",
-    "housing",
-    "causes",
-    "owns_several_homes",
-    "runs_business_with_employees",
-    "child_at_costly_private_school",
-    "uses_motor_vehicle",
-    "family_situation",
-    "hardship_cause_notes",
-    "skills",
-    "employment_wishes",
-    "state_of_mind",
-    "responsible",
-    "contact",
-    "notes",
-]
+# The fields a person edits on the file: what the services track, less the union (a file moves
+# between unions only by a decision of the county, not by an edit).
+HOUSEHOLD_FIELDS = [name for name in TRACKED_FIELDS if name != "union"]
 TEXTAREA = forms.Textarea(attrs={"rows": 2})
 
 

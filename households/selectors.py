@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from helpcenter.models import User
 from households.choices import Category, Status
-from households.filters import review_due_q
+from households.filters import review_due_q, visit_due_q
 from households.means_test import MeansTestInput, evaluate, policy_in_force
 from households.models import Document, DocumentType, Household, LivingStandard
 
@@ -44,9 +44,7 @@ def document_checklist(household: Household) -> list[ChecklistItem]:
 
 
 def visits_due(user: User) -> QuerySet[Household]:
-    return Household.objects.visible_to(user).filter(
-        status__in=[Status.REGISTERED, Status.EXITED], next_visit_on__lte=timezone.localdate()
-    )
+    return Household.objects.visible_to(user).filter(visit_due_q())
 
 
 def reviews_due(user: User) -> QuerySet[Household]:

@@ -315,3 +315,20 @@ def test_a_finance_officer_may_read_but_not_change_a_file(client, registry):
     assert response.status_code == 403
     registry.household_a.refresh_from_db()
     assert registry.household_a.status == Status.REGISTERED
+
+
+def test_visits_due_are_counted_and_listed(client, registry):
+    visited = timezone.localdate() - timedelta(days=40)
+    services.visit_record(
+        actor=registry.caseworker_a,
+        household=registry.household_a,
+        visited_on=visited,
+        visitors="王主席",
+        findings="需再访",
+        next_visit_on=visited + timedelta(days=30),
+    )
+    client.force_login(registry.caseworker_a)
+    cards = {str(c.title): c for c in client.get(reverse("dashboard")).context["cards"]}
+    assert cards["到期走访"].count == 1
+    due = client.get(cards["到期走访"].url)
+    assert [h.file_number for h in due.context["households"]] == [registry.household_a.file_number]
