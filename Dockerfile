@@ -58,4 +58,5 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=40s --retries=3 \
     CMD python -c "import os, urllib.request as r; hosts = [h.strip().lstrip('.') for h in os.environ.get('ALLOWED_HOSTS', '').split(',') if h.strip() not in ('', '*')]; r.urlopen(r.Request('http://127.0.0.1:8000/healthz/', headers={'Host': hosts[0] if hosts else 'localhost'}), timeout=8)"
 
 # exec: gunicorn becomes PID 1 and receives docker stop's SIGTERM (graceful shutdown).
-CMD ["sh", "-c", "exec gunicorn helpcenter.wsgi:application --workers ${WEB_CONCURRENCY:-3} --bind 0.0.0.0:8000 --access-logfile -"]
+# The access log leaves out query strings: a search by resident ID must not land in a log.
+CMD ["sh", "-c", "exec gunicorn helpcenter.wsgi:application --workers ${WEB_CONCURRENCY:-3} --bind 0.0.0.0:8000 --access-logfile - --access-logformat '%(h)s %(t)s \"%(m)s %(U)s\" %(s)s %(b)s %(L)s'"]

@@ -34,6 +34,11 @@ def require(permission: str) -> Callable:
                     response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
                     return response
                 return redirect_to_login(request.get_full_path())
+            if request.user.union_id is None:
+                # A superuser made with createsuperuser works in the admin site until an
+                # administrator gives the account a union; the product's pages need one.
+                log_denied(request, reason="no union")
+                raise PermissionDenied
             if not request.user.has_perm(permission):
                 log_denied(request, reason=f"permission {permission}")
                 raise PermissionDenied

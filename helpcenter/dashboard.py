@@ -56,7 +56,14 @@ def _household_cards(user: User) -> list[Card]:
     return household_cards(user)
 
 
+def _application_cards(user: User) -> list[Card]:
+    from cases.dashboard import application_cards
+
+    return application_cards(user)
+
+
 CARD_PROVIDERS: list[Callable[[User], list[Card]]] = [
+    _application_cards,
     _household_cards,
     organisation_cards,
     administration_cards,

@@ -8,6 +8,7 @@ variable.
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from helpcenter.env import (
@@ -136,6 +137,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+# Synced into django_celery_beat's table when beat starts; times are in CELERY_TIMEZONE
+# (Asia/Shanghai unless TIME_ZONE says otherwise).
+CELERY_BEAT_SCHEDULE = {
+    "close-due-notices": {
+        "task": "cases.close_due_notices",
+        "schedule": crontab(hour=0, minute=30),
+    },
+}
 
 # --- People and access ----------------------------------------------------------------------
 AUTH_USER_MODEL = "helpcenter.User"

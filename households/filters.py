@@ -1,6 +1,8 @@
 """The household list's filters and search: one FilterSet used by the list page and the export."""
 
 import contextlib
+import re
+import unicodedata
 from datetime import timedelta
 
 import django_filters
@@ -10,8 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from helpcenter.models import Union
 from households import resident_ids
-from households.choices import Category, Cause, Degree, Employment, Status
-from households.models import Household
+from households.choices import Category, Cause, Degree, Employment, Relation, Status
+from households.models import Household, Member
+
+FILE_NUMBER = re.compile(r"^\d{2,10}-(\d{4}(-\d{0,6})?)?$")
 
 
 class HouseholdFilter(django_filters.FilterSet):
@@ -62,21 +66,22 @@ class HouseholdFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         """Name, pinyin initials (zs → 张三), full ID or its last digits, or file number."""
-        value = value.strip()
+        value = unicodedata.normalize("NFKC", value).strip()
         if not value:
             return queryset
+        if FILE_NUMBER.match(value):  # 1302-2026-00001, 1302-2026, 1302-
+            return queryset.filter(file_number__startswith=value)
         number = resident_ids.normalise(value)
         if len(number) >= 4 and (number[:-1].isdigit() and number[-1] in "0123456789X"):
             if len(number) in (15, 18):
                 with contextlib.suppress(resident_ids.InvalidResidentId):
                     number = resident_ids.clean(number)
                 return queryset.filter(members__id_number=number).distinct()
+            heads = Member.objects.filter(relation=Relation.SELF, id_number__endswith=number)
             return queryset.filter(
-                Q(head__id_number__endswith=number) | Q(file_number__contains=number)
+                Q(pk__in=heads.values("household_id")) | Q(file_number__endswith=number)
             )
-        if value.isascii() and value.replace("-", "").isalnum():
-            if "-" in value or value[0].isdigit():
-                return queryset.filter(file_number__icontains=value)
+        if value.isascii() and value.isalpha():
             return queryset.filter(head__name_initials__startswith=value.lower())
         return queryset.filter(head__name__contains=value)
 

@@ -1,5 +1,6 @@
 """Forms clean and normalise input; the services decide and write."""
 
+import unicodedata
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -46,7 +47,8 @@ class MoneyField(forms.DecimalField):
 
     def to_python(self, value):
         if isinstance(value, str):
-            value = resident_ids.normalise(value).replace(",", "").removesuffix("元")
+            value = unicodedata.normalize("NFKC", value)
+            value = "".join(value.split()).replace(",", "").removesuffix("元")
         try:
             return super().to_python(value)
         except forms.ValidationError:

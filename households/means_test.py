@@ -8,7 +8,8 @@ Rules (all multiples are data in ClassificationPolicy):
 - an exclusion (two homes, a business employing others, a costly private school, a motor
   vehicle) → not eligible;
 - receives the minimum-living allowance → 低保户;
-- per-capita income ≤ near multiple × standard → 低保边缘户;
+- per-capita income ≤ near multiple × standard and (income − rigid expenses) ÷ size ≤ the
+  near-line multiple after rigid expenses × standard → 低保边缘户;
 - a sudden blow (cause illness or accident, and the year's hardship costs above the cost share
   of annual income) with per-capita income ≤ accident multiple × standard → 意外致困户;
 - otherwise not eligible.
@@ -27,6 +28,7 @@ from households.choices import Category, Cause, Degree
 from households.models import ClassificationPolicy, Household, LivingStandard
 
 CENT = Decimal("0.01")
+DEFAULT_POLICY_SINCE = date(2000, 1, 1)
 SUDDEN_BLOW_CAUSES = {Cause.ILLNESS, Cause.ACCIDENT, Cause.DISABILITY}
 
 
@@ -105,19 +107,21 @@ def standard_in_force(*, county_id: int, on: date) -> LivingStandard:
 
 
 def policy_in_force(*, county_id: int, on: date) -> ClassificationPolicy:
+    """The thresholds in force; a county that has entered none gets DOMAIN.md's defaults as its
+    first record (from 2000-01-01), which an administrator edits or supersedes."""
     policy = (
         ClassificationPolicy.objects.filter(county_id=county_id, effective_from__lte=on)
         .order_by("-effective_from")
         .first()
     )
     if policy is None:
-        raise NoStandardInForce(
-            _(
-                "No classification thresholds are in force on %(day)s. An administrator enters "
-                "them under Administration → Classification thresholds."
-            )
-            % {"day": on.isoformat()}
+        policy, _created = ClassificationPolicy.objects.get_or_create(
+            county_id=county_id, effective_from=DEFAULT_POLICY_SINCE
         )
+        if policy.effective_from > on:
+            raise NoStandardInForce(
+                _("No classification thresholds are in force on %(day)s.") % {"day": on.isoformat()}
+            )
     return policy
 
 
@@ -170,6 +174,7 @@ def evaluate(
         return result
 
     near_line = (line * policy.near_multiple).quantize(CENT, ROUND_HALF_UP)
+    near_adjusted_line = (line * policy.near_adjusted_multiple).quantize(CENT, ROUND_HALF_UP)
     accident_line = (line * policy.accident_income_multiple).quantize(CENT, ROUND_HALF_UP)
     annual_income = facts.monthly_income * 12
     sudden_blow = bool(SUDDEN_BLOW_CAUSES.intersection(facts.causes)) and (
@@ -180,17 +185,19 @@ def evaluate(
         reasons.append(
             _("Receives the minimum-living allowance: minimum-living allowance household.")
         )
-    elif per_capita <= near_line:
+    elif per_capita <= near_line and adjusted <= near_adjusted_line:
         result.category = Category.NEAR_SUBSISTENCE
         reasons.append(
             _(
-                "%(per_capita)s is at most %(multiple)s × the standard (%(near_line)s): "
-                "near the line."
+                "%(per_capita)s is at most %(multiple)s × the standard (%(near_line)s), and after "
+                "rigid expenses %(adjusted)s is at most %(adjusted_line)s: near the line."
             )
             % {
                 "per_capita": _yuan(per_capita),
                 "multiple": policy.near_multiple,
                 "near_line": _yuan(near_line),
+                "adjusted": _yuan(adjusted),
+                "adjusted_line": _yuan(near_adjusted_line),
             }
         )
     elif sudden_blow and per_capita <= accident_line:
@@ -213,13 +220,15 @@ def evaluate(
     else:
         reasons.append(
             _(
-                "%(per_capita)s is above %(multiple)s × the standard (%(near_line)s) and there "
-                "is no qualifying sudden blow: not in hardship."
+                "Not near the line (per capita at most %(near_line)s and, after rigid expenses, "
+                "at most %(adjusted_line)s; here %(per_capita)s and %(adjusted)s) and no "
+                "qualifying sudden blow: not in hardship."
             )
             % {
                 "per_capita": _yuan(per_capita),
-                "multiple": policy.near_multiple,
+                "adjusted": _yuan(adjusted),
                 "near_line": _yuan(near_line),
+                "adjusted_line": _yuan(near_adjusted_line),
             }
         )
         return result

@@ -1,7 +1,7 @@
 """The household file (一户一档): the worker's household, its members and its history."""
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -124,6 +124,9 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         indexes = [
+            # The list's order, county-wide and per union (docs/benchmarks.md).
+            models.Index(fields=["-registered_on", "-id"], name="household_list_order"),
+            models.Index(fields=["union", "-registered_on", "-id"], name="household_union_list"),
             models.Index(fields=["union", "status", "-registered_on"]),
             models.Index(fields=["status", "last_reviewed_on"]),
             models.Index(fields=["next_visit_on"]),
@@ -134,7 +137,7 @@ class Household(models.Model):
 
     @property
     def per_capita_income(self) -> Decimal:
-        return (self.monthly_income / self.size).quantize(Decimal("0.01"))
+        return (self.monthly_income / self.size).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
     def get_cause_labels(self) -> list[str]:
         labels = dict(Cause.choices)
@@ -264,6 +267,16 @@ class ClassificationPolicy(models.Model):
         decimal_places=2,
         default=Decimal("1.50"),
         help_text=_("Per-capita income up to this multiple of the standard is near the line."),
+    )
+    near_adjusted_multiple = models.DecimalField(
+        _("near-line multiple after rigid expenses"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        help_text=_(
+            "Near the line also needs (income − rigid expenses) ÷ size at most this multiple "
+            "of the standard."
+        ),
     )
     accident_income_multiple = models.DecimalField(
         _("accident income multiple"),

@@ -1,7 +1,6 @@
 """Reads of the household file that more than one page uses."""
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from django.db.models import QuerySet
@@ -10,7 +9,7 @@ from django.utils import timezone
 from helpcenter.models import User
 from households.choices import Category, Status
 from households.filters import review_due_q, visit_due_q
-from households.means_test import MeansTestInput, evaluate, policy_in_force
+from households.means_test import MeansTestInput, evaluate, policy_in_force, standard_in_force
 from households.models import Document, DocumentType, Household, LivingStandard
 
 
@@ -58,14 +57,18 @@ class ImpactRow:
     head_name: str
     union_name: str
     per_capita: Decimal
-    current: str
-    suggested: str
+    confirmed: str
+    suggested_now: str
+    suggested_then: str
 
 
 def standard_impact(*, user: User, standard: LivingStandard) -> list[ImpactRow]:
-    """Registered households whose suggested category would differ from their current one if
-    `standard` applied. The means test runs in Python over plain values, one query in all."""
-    policy = policy_in_force(county_id=standard.county_id, on=standard.effective_from)
+    """Registered households whose suggested category under `standard` differs from what the
+    means test suggests under the standard in force today. One query; the test runs in Python."""
+    today = timezone.localdate()
+    current = standard_in_force(county_id=standard.county_id, on=today)
+    policy_now = policy_in_force(county_id=standard.county_id, on=today)
+    policy_then = policy_in_force(county_id=standard.county_id, on=standard.effective_from)
     labels = dict(Category.choices)
     rows = []
     households = (
@@ -73,43 +76,64 @@ def standard_impact(*, user: User, standard: LivingStandard) -> list[ImpactRow]:
         .filter(status=Status.REGISTERED)
         .select_related("head", "union")
         .only(
-            "file_number",
-            "size",
-            "monthly_income",
-            "monthly_rigid_expenses",
-            "annual_hardship_costs",
-            "receives_subsistence_allowance",
-            "causes",
-            "category",
-            "owns_several_homes",
-            "runs_business_with_employees",
-            "child_at_costly_private_school",
-            "uses_motor_vehicle",
-            "head__name",
-            "union__name",
+            "file_number", "size", "monthly_income", "monthly_rigid_expenses",
+            "annual_hardship_costs", "receives_subsistence_allowance", "causes", "category",
+            "owns_several_homes", "runs_business_with_employees",
+            "child_at_costly_private_school", "uses_motor_vehicle",
+            "head__name", "union__name",
         )
-    )
+    )  # fmt: skip
     for household in households.iterator(chunk_size=2000):
-        result = evaluate(MeansTestInput.of(household), standard=standard, policy=policy)
-        if result.category != household.category:
+        facts = MeansTestInput.of(household)
+        now = evaluate(facts, standard=current, policy=policy_now)
+        then = evaluate(facts, standard=standard, policy=policy_then)
+        if now.category != then.category:
             rows.append(
                 ImpactRow(
                     household.pk,
                     household.file_number,
                     household.head.name if household.head else "",
                     household.union.name,
-                    result.per_capita_income,
+                    then.per_capita_income,
                     str(labels.get(household.category, "—")),
-                    str(labels[result.category]),
+                    str(labels[now.category]),
+                    str(labels[then.category]),
                 )
             )
     return rows
 
 
 def upcoming_or_latest_standards(user: User) -> QuerySet[LivingStandard]:
-    county_ids = {user.union_id if user.works_county_wide else user.union.parent_id}
-    return LivingStandard.objects.filter(county_id__in=county_ids).order_by("-effective_from")
+    if user.union_id is None:
+        return LivingStandard.objects.none()
+    county_id = user.union_id if user.works_county_wide else user.union.parent_id
+    return LivingStandard.objects.filter(county_id=county_id).order_by("-effective_from")
 
 
-def today() -> date:
-    return timezone.localdate()
+@dataclass
+class TimelineEntry:
+    at: object
+    actor: object
+    title: str
+    note: str = ""
+    changes: dict | None = None
+
+
+def timeline(household: Household, *, limit: int = 200) -> list[TimelineEntry]:
+    """Every change of the file and every step of its applications, newest first."""
+    from cases.models import ApplicationStep
+
+    entries = [
+        TimelineEntry(event.at, event.actor, event.get_action_display(), event.note, event.changes)
+        for event in household.events.select_related("actor")[:limit]
+    ]
+    steps = (
+        ApplicationStep.objects.filter(application__household=household)
+        .select_related("actor", "application")
+        .order_by("-at", "-id")[:limit]
+    )
+    for step in steps:
+        title = f"{step.application.get_kind_display()}：{step.get_to_state_display()}"
+        entries.append(TimelineEntry(step.at, step.actor, title, step.comment))
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries[:limit]

@@ -140,12 +140,12 @@ def record_event(
 
 
 def ensure_not_registered(
-    *, id_numbers: list[str], actor: User | None, except_household_id=None
+    *, id_numbers: list[str], actor: User | None, except_member_id: int | None = None
 ) -> None:
     """Refuse IDs already in a household, naming it to staff allowed to know it."""
     held = Member.objects.filter(id_number__in=id_numbers).select_related("household__union")
-    if except_household_id is not None:
-        held = held.exclude(household_id=except_household_id)
+    if except_member_id is not None:
+        held = held.exclude(pk=except_member_id)
     for member in held:
         household = member.household
         may_know = (
@@ -333,16 +333,35 @@ def member_add(*, actor: User | None, household: Household, data: MemberData) ->
     member = _member(household, data)
     _full_clean(member)
     member.save()
+    changes = Changes()
     if household.members.count() > household.size:
-        household.size = household.members.count()
+        changes = apply_changes(household, {"size": household.members.count()}, ["size"])
         household.save(update_fields=["size"])
     record_event(
         household=household,
         actor=actor,
         action=EventAction.MEMBER_ADDED,
+        changes=labelled_changes(household, changes),
         note=f"{member.name}（{member.get_relation_display()}）",
     )
     return member
+
+
+@transaction.atomic
+def member_remove(*, actor: User, member: Member, reason: str) -> None:
+    """A member leaves the household (married out, moved, died): the person may then be
+    registered elsewhere. The head cannot leave; the timeline keeps who it was."""
+    member = Member.objects.select_for_update().select_related("household").get(pk=member.pk)
+    if member.relation == Relation.SELF:
+        raise HouseholdError(
+            _("The head of the household cannot be removed; remove the whole file instead.")
+        )
+    reason = _require_reason(reason)
+    household = member.household
+    masked = resident_ids.mask(member.id_number)
+    note = f"{member.name}（{member.get_relation_display()}，{masked}）：{reason}"
+    member.delete()
+    record_event(household=household, actor=actor, action=EventAction.MEMBER_REMOVED, note=note)
 
 
 @transaction.atomic
@@ -354,9 +373,7 @@ def member_update(*, actor: User | None, member: Member, data: MemberData) -> Ch
         values["relation"] = Relation.SELF
     elif values["relation"] == Relation.SELF:
         raise HouseholdError(_("A household has one head; list the others with their relation."))
-    ensure_not_registered(
-        id_numbers=[values["id_number"]], actor=actor, except_household_id=member.household_id
-    )
+    ensure_not_registered(id_numbers=[values["id_number"]], actor=actor, except_member_id=member.pk)
     changes = apply_changes(member, values, MEMBER_FIELDS)
     if changes.after:
         member.name_initials = initials(member.name)
@@ -394,6 +411,11 @@ def household_classify(
     """Run the means test, then record what the person confirmed (the suggestion, or an
     override with its reason)."""
     household = Household.objects.select_for_update().select_related("union").get(pk=household.pk)
+    if household.status != Status.REGISTERED:
+        raise HouseholdError(
+            _("Only a registered household is classified; this one is %(status)s.")
+            % {"status": household.get_status_display()}
+        )
     result = household_means_test(household=household, on=on or timezone.localdate())
     category = category or result.category
     degree = result.degree if degree is None else degree
@@ -567,8 +589,25 @@ def check_upload(upload: UploadedFile) -> tuple[str, str]:
     upload.seek(0)
     for magic, kind in ACCEPTED_UPLOADS.items():
         if head.startswith(magic):
+            if kind[0] != "application/pdf":
+                _verify_image(upload)
             return kind
     raise HouseholdError(_("Only PDF, JPEG and PNG files are accepted; this file is none of them."))
+
+
+def _verify_image(upload: UploadedFile) -> None:
+    """An image must decode as one, not just begin like one."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(upload) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise HouseholdError(
+            _("The file looks like an image but cannot be read as one. Take the photo again.")
+        ) from None
+    finally:
+        upload.seek(0)
 
 
 @transaction.atomic
@@ -659,12 +698,15 @@ def visit_record(
             raise HouseholdError(_("A visit photo must be a JPEG or PNG image."))
         visit.photo.save(uuid.uuid4().hex + extension, photo, save=False)
     visit.save()
-    if next_visit_on:
-        Household.objects.filter(pk=household.pk).update(next_visit_on=next_visit_on)
+    # The visit that was due is done: the next one is what this visit set, or none.
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    changes = apply_changes(household, {"next_visit_on": next_visit_on}, ["next_visit_on"])
+    household.save(update_fields=["next_visit_on"])
     record_event(
         household=household,
         actor=actor,
         action=EventAction.VISITED,
+        changes=labelled_changes(household, changes),
         note=f"{visited_on:%Y-%m-%d} {visitors}：{findings[:100]}",
     )
     return visit

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.household_edit, name="edit"),
     path("<int:pk>/members/add/", views.member_add, name="member_add"),
     path("<int:pk>/members/<int:member_pk>/edit/", views.member_edit, name="member_edit"),
+    path("<int:pk>/members/<int:member_pk>/remove/", views.member_remove, name="member_remove"),
     path("<int:pk>/classify/", views.household_classify, name="classify"),
     path("<int:pk>/review/", views.household_review, name="review"),
     path("<int:pk>/exit/", views.household_exit, name="exit"),

@@ -34,6 +34,7 @@ from households.means_test import NoStandardInForce, household_means_test
 from households.models import Household, LivingStandard, PersonalDataRead, SpotCheck
 
 PAGE_SIZE = 50
+MAX_PAGE = 10_000
 
 
 def _household(request: HttpRequest, pk: int) -> Household:
@@ -45,7 +46,7 @@ def _household(request: HttpRequest, pk: int) -> Household:
 def _page(request: HttpRequest, queryset) -> tuple[list, int, bool]:
     """One page without counting the table: fetch one row more to know if there is a next."""
     try:
-        number = max(int(request.GET.get("page", 1)), 1)
+        number = min(max(int(request.GET.get("page", 1)), 1), MAX_PAGE)
     except ValueError:
         number = 1
     start = (number - 1) * PAGE_SIZE
@@ -113,7 +114,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "missing_documents": sum(item.missing for item in checklist),
         "measures": household.measures.all(),
         "visits": household.visits.select_related("recorded_by"),
-        "events": household.events.select_related("actor")[:200],
+        "events": selectors.timeline(household),
         "document_form": DocumentForm(),
         "measure_form": MeasureForm(),
         "visit_form": VisitForm(),
@@ -128,7 +129,8 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     form = HouseholdForm(request.POST or None, instance=Household.objects.get(pk=household.pk))
     if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in HOUSEHOLD_FIELDS}
+        # Only what this person changed: a colleague's edit saved meanwhile is not undone.
+        values = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
             services.household_update(actor=request.user, household=household, **values)
         except DomainError as error:
@@ -166,6 +168,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 def member_edit(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     household = _household(request, pk)
     member = get_object_or_404(household.members, pk=member_pk)
+    PersonalDataRead.objects.create(household=household, reader=request.user)
     initial = {name: getattr(member, name) for name in services.MEMBER_FIELDS}
     form = MemberForm(request.POST or None, initial=initial, head=member.relation == Relation.SELF)
     if request.method == "POST" and form.is_valid():
@@ -179,6 +182,27 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
             messages.success(request, _("Family member updated."))
             return redirect("households:detail", pk=household.pk)
     title = _("Edit %(name)s") % {"name": member.name}
+    return render(
+        request, "households/form.html", {"form": form, "title": title, "household": household}
+    )
+
+
+@require("households.change_household")
+def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    member = get_object_or_404(household.members, pk=member_pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_remove(
+                actor=request.user, member=member, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("%(name)s left the household.") % {"name": member.name})
+            return redirect("households:detail", pk=household.pk)
+    title = _("%(name)s leaves the household") % {"name": member.name}
     return render(
         request, "households/form.html", {"form": form, "title": title, "household": household}
     )
@@ -290,7 +314,7 @@ def document_add(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The document was added."))
     else:
-        messages.error(request, _("Choose a document type and a file."))
+        messages.error(request, _form_errors(form))
     return redirect(f"{household_url(household)}#documents")
 
 
@@ -314,7 +338,7 @@ def measure_add(request: HttpRequest, pk: int) -> HttpResponse:
         services.measure_add(actor=request.user, household=household, **form.cleaned_data)
         messages.success(request, _("The measure was added to the help plan."))
     else:
-        messages.error(request, _("Enter the measure, its owner and a target date."))
+        messages.error(request, _form_errors(form))
     return redirect(f"{household_url(household)}#plan")
 
 
@@ -327,6 +351,8 @@ def measure_update(request: HttpRequest, pk: int, measure_pk: int) -> HttpRespon
     if form.is_valid():
         services.measure_update(actor=request.user, measure=measure, **form.cleaned_data)
         messages.success(request, _("The measure was updated."))
+    else:
+        messages.error(request, _form_errors(form))
     return redirect(f"{household_url(household)}#plan")
 
 
@@ -376,7 +402,8 @@ def spot_checks(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not request.user.has_perm("households.draw_spot_check"):
             raise PermissionDenied
-        union = get_object_or_404(unions, pk=request.POST.get("union"))
+        union_id = request.POST.get("union", "")
+        union = get_object_or_404(unions, pk=int(union_id) if union_id.isdigit() else 0)
         try:
             check = services.spot_check_draw(actor=request.user, union=union)
         except DomainError as error:
@@ -423,6 +450,15 @@ def standard_impact(request: HttpRequest) -> HttpResponse:
         "standards": selectors.upcoming_or_latest_standards(request.user)[:5],
     }
     return render(request, "households/standard_impact.html", context)
+
+
+def _form_errors(form) -> str:
+    """A form's errors as one message: 'label: what is wrong'."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.append(f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
+    return "；".join(parts)
 
 
 def household_url(household: Household) -> str:

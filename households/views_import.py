@@ -145,8 +145,14 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 @require("households.export_household")
-def export(request: HttpRequest) -> FileResponse:
-    queryset = households_filtered(request.user, request.GET).qs
+def export(request: HttpRequest) -> HttpResponse:
+    household_filter = households_filtered(request.user, request.GET)
+    if not household_filter.is_valid():
+        # A filter that cannot be applied (another union, a value that does not exist) must not
+        # quietly widen the export to everything in scope.
+        messages.error(request, _("The export was not made: some filters could not be applied."))
+        return redirect(f"{reverse('households:list')}?{request.GET.urlencode()}")
+    queryset = household_filter.qs
     stream, count = export_to_temporary_file(queryset)
     logger.info("household export user_id=%s rows=%d", request.user.pk, count)
     name = f"困难职工档案-{timezone.localdate():%Y%m%d}.xlsx"

@@ -447,7 +447,12 @@ def parse_money(value: object) -> Decimal:
         raise CellError(_money_message(value))
     if amount < 0:
         raise CellError(_("An amount cannot be negative."))
+    if amount >= MAX_AMOUNT:
+        raise CellError(_money_message(value))
     return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+MAX_AMOUNT = Decimal("1e10")  # the money columns hold 12 digits, 2 after the point
 
 
 def _money_message(value: object) -> str:
@@ -633,6 +638,12 @@ def read_workbook(source) -> ReadResult:
             for worksheet in book.worksheets
             if _header_key(worksheet.title) not in {INSTRUCTIONS_SHEET, LISTS_SHEET}
         ]
+    except Exception:  # a sheet's XML is damaged: the same answer as an unreadable file
+        message = _(
+            "The file cannot be read as an Excel workbook (.xlsx). Save it in Excel as "
+            "“Excel Workbook (*.xlsx)” and upload it again."
+        )
+        return ReadResult(problems=[SheetProblem("", message)])
     finally:
         book.close()
     result = ReadResult()

@@ -59,6 +59,9 @@ class People:
     outsider: User
     household_a: object = None
     household_b: object = None
+    application_a: object = None  # a draft registration of union A
+    application_b: object = None  # a draft registration of union B
+    notice_a: object = None  # a posted notice of union A listing household_a's relief
 
     def __getitem__(self, name: str) -> User:
         return getattr(self, name)
@@ -95,6 +98,22 @@ def registry(people) -> People:
     standards_for(people.county)
     people.household_a = household_for(people.union_a, actor=people.caseworker_a, name="张三")
     people.household_b = household_for(people.union_b, actor=people.caseworker_b, name="李四")
+    return people
+
+
+@pytest.fixture
+def workflow(registry) -> People:
+    """The registry plus a draft registration application in each of unions A and B and a
+    posted notice of union A listing a relief application of household_a. (A fixture of its
+    own: tests of the services count every application in the database.)"""
+    from tests.factories import posted_notice, registration_for
+
+    people = registry
+    people.application_a = registration_for(people.union_a, actor=people.caseworker_a, name="王五")
+    people.application_b = registration_for(people.union_b, actor=people.caseworker_b, name="赵六")
+    people.notice_a = posted_notice(
+        household=people.household_a, filer=people.caseworker_a, supervisor=people.supervisor
+    )
     return people
 
 

@@ -71,3 +71,57 @@ def standards_for(county, *, amount: str = "570.00", since=None):
         county=county, effective_from=since, monthly_amount=Decimal(amount)
     )
     ClassificationPolicy.objects.get_or_create(county=county, effective_from=since)
+
+
+def registration_for(union, *, actor, people: DemoPeople | None = None, name: str = "", **fields):
+    """A draft registration application (建档申请) of `union` proposing a new household."""
+    from cases import services
+    from households.choices import Employment, Housing
+
+    people = people or _people
+    values = {
+        "employment": Employment.LAID_OFF,
+        "size": 3,
+        "monthly_income": Decimal("1500.00"),
+        "housing": Housing.RENTED,
+        "causes": ["illness"],
+    }
+    values.update(fields)
+    return services.application_file_registration(
+        actor=actor,
+        union=union,
+        head_name=name or people.name(),
+        head_id_number=people.resident_id(),
+        head_health="healthy",
+        reason="妻子重病，家庭收入低",
+        fields=values,
+    )
+
+
+def posted_notice(*, household, filer, supervisor, start_on=None, amount: str = "800.00"):
+    """A relief application for `household`, reviewed and posted on a notice of its union."""
+    from django.utils import timezone
+
+    from cases import services
+
+    application = services.application_file_for_household(
+        actor=filer,
+        household=household,
+        kind="relief",
+        reason="医疗费用负担重",
+        programme="医疗救助",
+        requested_amount=Decimal(amount),
+    )
+    services.application_submit(actor=filer, application=application)
+    services.application_review(actor=supervisor, application=application)
+    notice = services.notice_create(
+        actor=supervisor,
+        union=household.union,
+        title=f"{household.union.name}困难职工救助公示",
+        place="工会公示栏",
+        contact="县总工会 0000-12351",
+        start_on=start_on or timezone.localdate(),
+        working_days=5,
+        applications=[application],
+    )
+    return services.notice_publish(actor=supervisor, notice=notice)

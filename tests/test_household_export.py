@@ -92,9 +92,11 @@ def test_a_caseworker_exports_none_of_another_unions_files(client, people):
     household_for(people.union_a)
     rows = export_rows(client, people.caseworker_b)
     assert [row["档案编号"].value for row in rows] == [mine.file_number]
-    # naming the other union in the filter does not widen what they see
-    rows = export_rows(client, people.caseworker_b, union=people.union_a.pk)
-    assert [row["档案编号"].value for row in rows] == [mine.file_number]
+    # naming the other union in the filter is refused, not quietly widened to their own
+    client.force_login(people.caseworker_b)
+    refused = client.get(reverse("households:export"), {"union": people.union_a.pk})
+    assert refused.status_code == 302
+    assert refused["Location"].startswith(reverse("households:list"))
 
 
 def test_county_staff_export_every_union_and_the_filters_apply(client, people):

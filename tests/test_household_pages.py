@@ -239,7 +239,8 @@ def test_the_impact_page_lists_households_whose_category_would_change(client, re
         registry.household_a.file_number,
         registry.household_b.file_number,
     }
-    assert {row.suggested for row in rows} == {str(Category.NOT_ELIGIBLE.label)}
+    assert {row.suggested_then for row in rows} == {str(Category.NOT_ELIGIBLE.label)}
+    assert {row.suggested_now for row in rows} == {str(Category.NEAR_SUBSISTENCE.label)}
     unchanged = client.get(
         reverse("households:standard_impact"),
         {"monthly_amount": "570", "effective_from": "2027-01-01"},
@@ -332,3 +333,21 @@ def test_visits_due_are_counted_and_listed(client, registry):
     assert cards["到期走访"].count == 1
     due = client.get(cards["到期走访"].url)
     assert [h.file_number for h in due.context["households"]] == [registry.household_a.file_number]
+
+
+def test_a_member_leaves_through_the_page_with_a_reason(client, registry):
+    child = services.member_add(
+        actor=registry.caseworker_a,
+        household=registry.household_a,
+        data=services.MemberData(
+            name="张小草", id_number=DemoPeople(seed=57).resident_id(), relation="child"
+        ),
+    )
+    client.force_login(registry.caseworker_a)
+    url = reverse("households:member_remove", args=[registry.household_a.pk, child.pk])
+    assert client.post(url, {"reason": ""}).status_code == 200
+    assert registry.household_a.members.filter(pk=child.pk).exists()
+    assert client.post(url, {"reason": "户口迁出"}).status_code == 302
+    assert not registry.household_a.members.filter(pk=child.pk).exists()
+    client.force_login(registry.caseworker_b)
+    assert client.get(url).status_code == 404

@@ -39,17 +39,25 @@ def test_a_household_on_the_allowance_is_a_subsistence_household():
     assert result.degree == Degree.SEVERE  # 400 a head, below 664
 
 
-def test_per_capita_exactly_one_and_a_half_times_the_standard_is_near_the_line():
-    result = run(monthly_income=Decimal("2988"))  # 996 a head = 1.5 × 664
+def test_near_the_line_takes_both_conditions_at_their_limits():
+    # 996 a head = 1.5 × 664, and (2,988 − 996) ÷ 3 = 664 = the standard after rigid expenses.
+    result = run(monthly_income=Decimal("2988"), monthly_rigid_expenses=Decimal("996"))
     assert result.per_capita_income == Decimal("996.00")
+    assert result.adjusted_per_capita == Decimal("664.00")
     assert result.category == Category.NEAR_SUBSISTENCE
-    assert result.degree == Degree.SERIOUS  # 996 < 2 × 664
+    assert result.degree == Degree.SERIOUS  # 664 is not below 664
 
 
 def test_one_cent_above_the_near_line_without_a_blow_is_not_in_hardship():
-    result = run(monthly_income=Decimal("2988.03"))
+    result = run(monthly_income=Decimal("2988.03"), monthly_rigid_expenses=Decimal("996"))
     assert result.category == Category.NOT_ELIGIBLE
     assert result.degree == ""
+
+
+def test_low_per_capita_income_without_rigid_expenses_above_the_standard_is_not_near():
+    # 800 a head is within 1.5 × 664 = 996, but with nothing to deduct it stays above 664.
+    assert run(monthly_income=Decimal("2400")).category == Category.NOT_ELIGIBLE
+    assert run(monthly_income=Decimal("1800")).category == Category.NEAR_SUBSISTENCE
 
 
 def test_a_costly_illness_makes_an_accident_household_up_to_three_times_the_standard():
@@ -78,15 +86,15 @@ def test_an_exclusion_wins_over_any_income():
 
 
 def test_rigid_expenses_lower_the_degree():
-    assert run(monthly_income=Decimal("2400")).degree == Degree.SERIOUS  # 800
-    assert (
-        run(monthly_income=Decimal("2400"), monthly_rigid_expenses=Decimal("600")).degree
-        == Degree.SEVERE
-    )
+    on_allowance = {"receives_subsistence_allowance": True, "monthly_income": Decimal("2400")}
+    assert run(**on_allowance).degree == Degree.SERIOUS  # 800 a head
+    assert run(**on_allowance, monthly_rigid_expenses=Decimal("600")).degree == Degree.SEVERE
 
 
 def test_the_explanation_names_the_standard_the_thresholds_and_their_dates():
-    explanation = run(monthly_income=Decimal("2988")).explanation
+    explanation = run(
+        monthly_income=Decimal("2988"), monthly_rigid_expenses=Decimal("996")
+    ).explanation
     assert "664.00" in explanation
     assert "2026-01-01" in explanation
     assert "2025-01-01" in explanation

@@ -22,6 +22,9 @@ def po_entries() -> dict[str, str]:
         if not match:
             continue
         msgid = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', match.group(1)))
+        context = re.search(r'^msgctxt "(.*)"$', block, re.M)
+        if context:  # the compiled catalogue keys a message with a context as "context\x04id"
+            msgid = f"{context.group(1)}\x04{msgid}"
         msgstr = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', match.group(2)))
         if msgid:
             entries[msgid] = msgstr

@@ -1,0 +1,251 @@
+"""Forms clean and normalise input; the services in cases/services.py decide and write."""
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases import selectors
+from cases.models import Application, Channel, Kind, NoticeState, State
+from helpcenter.models import Union
+from households.choices import Health
+from households.forms import TEXTAREA, HouseholdForm, MoneyField, RegisterForm, ResidentIdField
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+REASON_HELP = _("Kept in the file and shown to whoever decides.")
+
+
+def _reason_field(label=None) -> forms.CharField:
+    return forms.CharField(label=label or _("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ApplicationFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("State"), choices=[("", _("All")), *State.choices])
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All")), *Kind.choices])
+    union = forms.ModelChoiceField(
+        label=_("Union"), queryset=Union.objects.none(), empty_label=_("All")
+    )
+    survey_due = forms.ChoiceField(
+        label=_("Home-visit survey"), choices=[("", _("All")), ("true", _("Due"))]
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["union"].queryset = Union.objects.visible_to(user).filter(is_active=True)
+        for field in self.fields.values():
+            field.required = False
+            field.widget.attrs["class"] = "form-select"
+
+    def filter(self, queryset):
+        if not self.is_valid():
+            return queryset
+        data = self.cleaned_data
+        values = {name: data[name] for name in ("state", "kind", "union") if data[name]}
+        if data["survey_due"]:
+            queryset = queryset.filter(pk__in=selectors.surveys_due(self.user).values("pk"))
+        return queryset.filter(**values)
+
+
+class NoticeFilterForm(forms.Form):
+    OPEN = "open"
+
+    state = forms.ChoiceField(label=_("State"), choices=[("", _("All")), *NoticeState.choices])
+    objections = forms.ChoiceField(
+        label=_("Objections"), choices=[("", _("All")), (OPEN, _("With an open objection"))]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+            field.widget.attrs["class"] = "form-select"
+
+    def filter(self, queryset):
+        """`queryset` is annotated with open_objection_count (selectors.notices_with_counts)."""
+        if not self.is_valid():
+            return queryset
+        if self.cleaned_data["state"]:
+            queryset = queryset.filter(state=self.cleaned_data["state"])
+        if self.cleaned_data["objections"] == self.OPEN:
+            queryset = queryset.filter(open_objection_count__gt=0)
+        return queryset
+
+
+class RegistrationApplicationForm(RegisterForm):
+    """建档申请: the worker, the household (the registry's own fields) and why help is needed."""
+
+    reason = _reason_field(_("Why the family needs help"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = REASON_HELP
+
+
+class RegistrationEditForm(HouseholdForm):
+    """A draft or returned registration: the worker, the proposed household and the reason."""
+
+    head_name = forms.CharField(label=_("Worker's name"), max_length=50)
+    head_id_number = ResidentIdField(label=_("Worker's resident ID"))
+    head_health = forms.ChoiceField(label=_("Worker's health"), choices=Health.choices)
+    reason = _reason_field(_("Why the family needs help"))
+
+    field_order = ["head_name", "head_id_number", "head_health"]
+
+
+class ReliefApplicationForm(forms.Form):
+    programme = forms.CharField(label=_("Programme"), max_length=100)
+    requested_amount = MoneyField(label=_("Requested amount (yuan)"))
+    reason = _reason_field()
+
+
+class ExitProposalForm(forms.Form):
+    follow_up_on = forms.DateField(label=_("Follow-up visit on"), widget=DATE)
+    reason = _reason_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["follow_up_on"].initial = timezone.localdate() + timedelta(days=90)
+
+
+class ReasonForm(forms.Form):
+    reason = _reason_field()
+
+
+# The application a household page starts, by kind (?kind=relief|exit|removal).
+HOUSEHOLD_APPLICATION_FORMS: dict[str, type[forms.Form]] = {
+    Kind.RELIEF: ReliefApplicationForm,
+    Kind.EXIT: ExitProposalForm,
+    Kind.REMOVAL: ReasonForm,
+}
+
+# What a draft or returned application lets its filer change, by kind.
+EDIT_FORMS: dict[str, type[forms.Form]] = {
+    Kind.REGISTRATION: RegistrationEditForm,
+    Kind.RELIEF: ReliefApplicationForm,
+    Kind.EXIT: ExitProposalForm,
+    Kind.REMOVAL: ReasonForm,
+}
+
+
+class SurveyForm(forms.Form):
+    survey_on = forms.DateField(label=_("Date of the home visit"), widget=DATE)
+    visitors = forms.CharField(label=_("Visitors"), max_length=100)
+    findings = forms.CharField(
+        label=_("What the visit found"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    authorised = forms.BooleanField(
+        label=_("The family signed the authorisation for income checks"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["survey_on"].initial = timezone.localdate()
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), widget=TEXTAREA, required=False)
+
+
+class ReturnForm(forms.Form):
+    reason = _reason_field(_("What the filer should change"))
+
+
+class RejectForm(forms.Form):
+    reason = _reason_field(_("Reason the applicant can be told"))
+
+
+class NoticeForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    place = forms.CharField(label=_("Place of posting"), max_length=200)
+    contact = forms.CharField(label=_("Contact for objections"), max_length=200)
+    start_on = forms.DateField(label=_("Start date"), widget=DATE)
+    working_days = forms.IntegerField(
+        label=_("Length in working days"), min_value=1, max_value=30, initial=5
+    )
+    show_masked_ids = forms.BooleanField(
+        label=_("Show resident IDs (first 6 and last 4 characters only)"), required=False
+    )
+    applications = forms.ModelMultipleChoiceField(
+        label=_("Reviewed applications to list"),
+        queryset=Application.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one reviewed application.")},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start_on"].initial = timezone.localdate()
+        self.fields["applications"].queryset = (
+            Application.objects.visible_to(user)
+            .filter(state=State.REVIEWED, notice=None)
+            .select_related("union", "reviewed_by")
+            .order_by("union__code", "id")
+        )
+        self.fields["applications"].label_from_instance = _application_label
+
+    def clean_title(self):
+        return " ".join(self.cleaned_data["title"].split())
+
+
+def _application_label(application: Application) -> str:
+    parts = [application.applicant_name, application.get_kind_display(), application.union.name]
+    if application.programme:
+        parts.append(application.programme)
+    if application.requested_amount is not None:
+        parts.append(f"{application.requested_amount} 元")
+    return " · ".join(str(part) for part in parts)
+
+
+class ObjectionForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    received_at = forms.DateTimeField(
+        label=_("Received at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    application = forms.ModelChoiceField(
+        label=_("Application it concerns"),
+        queryset=Application.objects.none(),
+        required=False,
+        empty_label=_("Not about one application"),
+    )
+    content = forms.CharField(label=_("What the objection says"), widget=TEXTAREA)
+    raised_by = forms.CharField(
+        label=_("Raised by"),
+        max_length=100,
+        required=False,
+        help_text=_("Leave blank when the objection is anonymous."),
+    )
+
+    def __init__(self, *args, notice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        self.fields["application"].queryset = notice.applications.filter(
+            state__in=[State.IN_NOTICE, State.AWAITING_APPROVAL]
+        ).order_by("id")
+        self.fields["application"].label_from_instance = _application_label
+
+
+class Resolution(forms.Form):
+    DISMISS = "dismiss"
+    UPHOLD_REJECT = "uphold_reject"
+    UPHOLD_RETURN = "uphold_return"
+    CHOICES = [
+        (DISMISS, _("Dismissed: the application goes on")),
+        (UPHOLD_REJECT, _("Upheld: reject the application")),
+        (UPHOLD_RETURN, _("Upheld: return the application for changes")),
+    ]
+
+    decision = forms.ChoiceField(label=_("Decision"), choices=CHOICES, widget=forms.RadioSelect)
+    note = forms.CharField(label=_("What the investigation found"), widget=TEXTAREA)
+
+    def service_arguments(self) -> dict:
+        """The decision in the terms of services.objection_resolve."""
+        decision = self.cleaned_data["decision"]
+        outcome = State.RETURNED if decision == self.UPHOLD_RETURN else State.REJECTED
+        return {
+            "upheld": decision != self.DISMISS,
+            "outcome": outcome,
+            "note": self.cleaned_data["note"],
+        }

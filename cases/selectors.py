@@ -1,0 +1,173 @@
+"""Reads of applications and notices that more than one page (or the dashboard) uses."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases import services
+from cases.calendar import WorkingDays
+from cases.models import (
+    Application,
+    Kind,
+    Notice,
+    NoticeState,
+    Objection,
+    ObjectionState,
+    State,
+)
+from helpcenter.duties import Duty, DutyConflict, ensure_separate_duties
+from helpcenter.models import User
+from households.choices import Health
+from households.forms import HOUSEHOLD_FIELDS
+from households.models import Household
+
+# A registration's home-visit survey is due this many working days after submission.
+SURVEY_WORKING_DAYS = 5
+# The supervisor's inbox shows the notices that end within this many working days.
+CLOSING_SOON_WORKING_DAYS = 2
+SURVEY_STATES = services.SURVEY_STATES
+
+
+# --- Inboxes --------------------------------------------------------------------------------------
+
+
+def survey_due_cutoff(today: date) -> date:
+    """The last submission date whose survey is due by `today`: an application submitted on or
+    before it has `SURVEY_WORKING_DAYS` working days behind it
+    (services.working_days_since(submitted_on, today=today) >= SURVEY_WORKING_DAYS), counted
+    backwards from today over one load of the holiday table."""
+    calendar = WorkingDays(today - timedelta(days=SURVEY_WORKING_DAYS * 2 + 30), today)
+    probe, counted = today, 0
+    while True:
+        working, _known = calendar.is_working(probe)
+        if working:
+            counted += 1
+            if counted == SURVEY_WORKING_DAYS:
+                return probe - timedelta(days=1)
+        probe -= timedelta(days=1)
+
+
+def surveys_due(user: User, *, today: date | None = None) -> QuerySet[Application]:
+    """Submitted registrations still without their home-visit survey after 5 working days."""
+    cutoff = survey_due_cutoff(today or timezone.localdate())
+    return Application.objects.visible_to(user).filter(
+        kind=Kind.REGISTRATION,
+        state=State.SUBMITTED,
+        survey_on__isnull=True,
+        submitted_on__lte=cutoff,
+    )
+
+
+def notices_closing_soon(user: User, *, today: date | None = None) -> QuerySet[Notice]:
+    """Posted notices whose period ends within the next two working days (or has ended)."""
+    today = today or timezone.localdate()
+    horizon = services.notice_period_end(
+        start=today + timedelta(days=1), working_days=CLOSING_SOON_WORKING_DAYS
+    )
+    return Notice.objects.visible_to(user).filter(state=NoticeState.PUBLISHED, end_on__lte=horizon)
+
+
+def open_objections(user: User) -> QuerySet[Objection]:
+    return Objection.objects.visible_to(user).filter(state=ObjectionState.OPEN)
+
+
+def approved_relief_unpaid(user: User) -> QuerySet[Application]:
+    """Approved relief applications: the entitlements finance pays. (The relief issue adds the
+    payments; until then every approved relief application is still to be paid.)"""
+    return Application.objects.visible_to(user).filter(kind=Kind.RELIEF, state=State.APPROVED)
+
+
+def notices_with_counts(user: User) -> QuerySet[Notice]:
+    return (
+        Notice.objects.visible_to(user)
+        .select_related("union")
+        .annotate(
+            application_count=Count("applications", distinct=True),
+            open_objection_count=Count(
+                "objections", filter=Q(objections__state=ObjectionState.OPEN), distinct=True
+            ),
+        )
+    )
+
+
+# --- What a person may do with one application -------------------------------------------------
+
+
+def _may_take(user: User, application: Application, duty: str) -> bool:
+    """Whether segregation of duties lets `user` review or approve this application (the same
+    rule the services apply; here only to offer the buttons that can succeed)."""
+    try:
+        ensure_separate_duties(
+            user_id=user.pk, duty=duty, done_by=services.duties_done(application)
+        )
+    except DutyConflict:
+        return False
+    return True
+
+
+def application_actions(user: User, application: Application, *, open_objections: int) -> set:
+    """The transitions `user` may start on `application` in its current state."""
+    state = application.state
+    actions = set()
+    if user.has_perm("cases.change_application"):
+        if state in services.EDITABLE_STATES:
+            actions |= {"edit", "submit"}
+        if state in SURVEY_STATES and application.kind == Kind.REGISTRATION:
+            actions.add("survey")
+    if (
+        user.has_perm("cases.review_application")
+        and state == State.SUBMITTED
+        and _may_take(user, application, Duty.REVIEW)
+    ):
+        actions.add("review")
+    if state in services.RETURNABLE:
+        if user.has_perm("cases.return_application"):
+            actions.add("return")
+        if user.has_perm("cases.reject_application"):
+            actions.add("reject")
+    if (
+        user.has_perm("cases.approve_application")
+        and state == State.AWAITING_APPROVAL
+        and not open_objections
+        and _may_take(user, application, Duty.APPROVE)
+    ):
+        actions.add("approve")
+    return actions
+
+
+# --- A registration's proposed file, for reading ----------------------------------------------
+
+
+def proposal_head(application: Application) -> dict:
+    head = dict(application.proposal.get("head", {}))
+    if head:
+        head["health_label"] = dict(Health.choices).get(head.get("health"), head.get("health"))
+    return head
+
+
+def proposal_rows(application: Application) -> list[tuple[str, object]]:
+    """The proposed household's fields as (label, value) in the registry's own words."""
+    fields = application.proposal.get("fields", {})
+    if not fields:
+        return []
+    household = Household(**{name: fields[name] for name in HOUSEHOLD_FIELDS if name in fields})
+    rows = []
+    for name in HOUSEHOLD_FIELDS:
+        if name not in fields:
+            continue
+        field = Household._meta.get_field(name)
+        if name == "causes":
+            value = "、".join(str(label) for label in household.get_cause_labels())
+        elif field.choices:
+            value = getattr(household, f"get_{name}_display")()
+        elif field.get_internal_type() == "BooleanField":
+            value = _("Yes") if fields[name] else _("No")
+        elif field.get_internal_type() == "DecimalField":
+            value = f"{Decimal(fields[name]):.2f}"
+        else:
+            value = fields[name]
+        rows.append((field.verbose_name, value if value not in ("", None) else "—"))
+    return rows

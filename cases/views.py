@@ -1,0 +1,505 @@
+"""Pages of applications and public notices: access → scoped fetch → form → service → redirect.
+
+Every refusal of a service (a wrong state, segregation of duties, a missing survey) comes back
+as a DomainError whose message is shown as it is; nothing has changed then.
+"""
+
+from collections.abc import Callable
+from io import BytesIO
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cases import printing, selectors, services
+from cases.forms import (
+    EDIT_FORMS,
+    HOUSEHOLD_APPLICATION_FORMS,
+    ApplicationFilterForm,
+    CommentForm,
+    NoticeFilterForm,
+    NoticeForm,
+    ObjectionForm,
+    RegistrationApplicationForm,
+    RejectForm,
+    Resolution,
+    ReturnForm,
+    SurveyForm,
+)
+from cases.models import Application, Kind, Notice, NoticeState, ObjectionState, State
+from helpcenter.access import require, visible_or_404
+from helpcenter.errors import DomainError
+from households.forms import HOUSEHOLD_FIELDS
+from households.models import Household
+
+PAGE_SIZE = 50
+MAX_PAGE = 10_000
+
+HOUSEHOLD_APPLICATION_TITLES = {
+    Kind.RELIEF: gettext_lazy("Apply for relief"),
+    Kind.EXIT: gettext_lazy("Propose an exit from hardship"),
+    Kind.REMOVAL: gettext_lazy("Propose removing the file"),
+}
+
+
+def _application(request: HttpRequest, pk: int) -> Application:
+    return visible_or_404(
+        Application.objects.visible_to(request.user).select_related(
+            "union", "household__head", "filed_by", "reviewed_by", "decided_by", "notice"
+        ),
+        pk=pk,
+    )
+
+
+def _notice(request: HttpRequest, pk: int) -> Notice:
+    return visible_or_404(
+        Notice.objects.visible_to(request.user).select_related("union", "created_by"), pk=pk
+    )
+
+
+def _page(request: HttpRequest, queryset) -> tuple[list, int, bool]:
+    """One page without counting the table: fetch one row more to know if there is a next."""
+    try:
+        number = min(max(int(request.GET.get("page", 1)), 1), MAX_PAGE)
+    except ValueError:
+        number = 1
+    start = (number - 1) * PAGE_SIZE
+    rows = list(queryset[start : start + PAGE_SIZE + 1])
+    return rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+# --- Applications -------------------------------------------------------------------------------
+
+
+@require("cases.view_application")
+def application_list(request: HttpRequest) -> HttpResponse:
+    form = ApplicationFilterForm(request.GET or None, user=request.user)
+    applications = form.filter(
+        Application.objects.visible_to(request.user).select_related("union", "household")
+    )
+    rows, page, has_next = _page(request, applications)
+    context = {
+        "form": form,
+        "applications": rows,
+        "page": page,
+        "has_next": has_next,
+        "query": _query_without_page(request),
+    }
+    return render(request, "cases/application_list.html", context)
+
+
+@require("cases.add_application")
+def application_create(request: HttpRequest) -> HttpResponse:
+    form = RegistrationApplicationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            application = services.application_file_registration(
+                actor=request.user,
+                union=data["union"],
+                head_name=data["head_name"],
+                head_id_number=data["head_id_number"],
+                head_health=data["head_health"],
+                reason=data["reason"],
+                fields={name: data[name] for name in HOUSEHOLD_FIELDS},
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("The application was filed as a draft: record the home visit, then submit it."),
+            )
+            return redirect("cases:application_detail", pk=application.pk)
+    context = {"form": form, "title": _("New registration application")}
+    return render(request, "cases/form.html", context)
+
+
+@require("cases.add_application")
+def application_for_household(request: HttpRequest, household_pk: int) -> HttpResponse:
+    household = visible_or_404(
+        Household.objects.visible_to(request.user).select_related("head", "union"),
+        pk=household_pk,
+    )
+    kind = request.GET.get("kind", Kind.RELIEF)
+    if kind not in HOUSEHOLD_APPLICATION_FORMS:
+        raise Http404
+    form = HOUSEHOLD_APPLICATION_FORMS[kind](request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.application_file_for_household(
+                actor=request.user, household=household, kind=kind, **form.cleaned_data
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The application was filed as a draft: submit it."))
+            return redirect("cases:application_detail", pk=application.pk)
+    title = f"{HOUSEHOLD_APPLICATION_TITLES[kind]} · {household.head.name}"
+    context = {"form": form, "title": title, "household": household}
+    return render(request, "cases/form.html", context)
+
+
+@require("cases.view_application")
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application(request, pk)
+    objections = list(application.objections.select_related("notice", "resolved_by"))
+    open_count = sum(objection.state == ObjectionState.OPEN for objection in objections)
+    notice = application.notice
+    context = {
+        "application": application,
+        "steps": application.steps.select_related("actor"),
+        "objections": objections,
+        "actions": selectors.application_actions(
+            request.user, application, open_objections=open_count
+        ),
+        "head": selectors.proposal_head(application),
+        "proposal": selectors.proposal_rows(application),
+        "follow_up_on": application.proposal.get("follow_up_on"),
+        "notice_visible": notice is not None
+        and Notice.objects.visible_to(request.user).filter(pk=notice.pk).exists(),
+        "review_form": CommentForm(),
+        "return_form": ReturnForm(),
+        "reject_form": RejectForm(),
+    }
+    return render(request, "cases/application_detail.html", context)
+
+
+@require("cases.change_application")
+def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application(request, pk)
+    if request.method == "GET" and application.state not in services.EDITABLE_STATES:
+        messages.error(
+            request,
+            _(
+                "This application is %(state)s: only a draft or a returned application can be "
+                "edited. Ask a supervisor to return it first."
+            )
+            % {"state": application.get_state_display()},
+        )
+        return redirect("cases:application_detail", pk=application.pk)
+    is_registration = application.kind == Kind.REGISTRATION
+    head = application.proposal.get("head", {})
+    initial = {
+        "reason": application.reason,
+        "programme": application.programme,
+        "requested_amount": application.requested_amount,
+        "follow_up_on": application.proposal.get("follow_up_on"),
+        "head_name": head.get("name"),
+        "head_id_number": head.get("id_number"),
+        "head_health": head.get("health"),
+        **application.proposal.get("fields", {}),
+    }
+    form = EDIT_FORMS[application.kind](request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        reason = values.pop("reason")
+        if is_registration:
+            head = {
+                "name": values.pop("head_name"),
+                "id_number": values.pop("head_id_number"),
+                "health": values.pop("head_health"),
+            }
+            values = {"fields": values, "head": head}
+        try:
+            services.application_update(
+                actor=request.user, application=application, reason=reason, **values
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The application was updated."))
+            return redirect("cases:application_detail", pk=application.pk)
+    context = {
+        "form": form,
+        "title": _("Edit the application"),
+        "application": application,
+        "head": selectors.proposal_head(application),
+    }
+    return render(request, "cases/form.html", context)
+
+
+@require("cases.change_application")
+def application_survey(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application(request, pk)
+    initial = {}
+    if application.survey_on:
+        initial = {
+            "survey_on": application.survey_on,
+            "visitors": application.survey_visitors,
+            "findings": application.survey_findings,
+            "authorised": application.income_check_authorised,
+        }
+    form = SurveyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_record_survey(
+                actor=request.user, application=application, **form.cleaned_data
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The home-visit survey was recorded."))
+            return redirect("cases:application_detail", pk=application.pk)
+    context = {"form": form, "title": _("Home-visit survey"), "application": application}
+    return render(request, "cases/form.html", context)
+
+
+def _act(request: HttpRequest, application: Application, action: Callable, success: str):
+    """A one-click transition (submit, approve): the service decides, the page reports."""
+    try:
+        action(actor=request.user, application=application)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return redirect("cases:application_detail", pk=application.pk)
+
+
+@require("cases.change_application")
+@require_POST
+def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application(request, pk)
+    return _act(request, application, services.application_submit, _("Submitted for review."))
+
+
+@require("cases.approve_application")
+@require_POST
+def application_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application(request, pk)
+    return _act(request, application, services.application_approve, _("Approved."))
+
+
+def _decide(request: HttpRequest, pk: int, *, form_class, action: Callable, title, success):
+    """A transition with a comment or a reason: the form page, then the service."""
+    application = _application(request, pk)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            action(actor=request.user, application=application, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, success)
+            return redirect("cases:application_detail", pk=application.pk)
+    context = {"form": form, "title": title, "submit_label": title, "application": application}
+    return render(request, "cases/form.html", context)
+
+
+@require("cases.review_application")
+def application_review(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(
+        request,
+        pk,
+        form_class=CommentForm,
+        action=services.application_review,
+        title=_("Review"),
+        success=_("Reviewed: the application can go on a public notice."),
+    )
+
+
+@require("cases.return_application")
+def application_return(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(
+        request,
+        pk,
+        form_class=ReturnForm,
+        action=services.application_return,
+        title=_("Return for changes"),
+        success=_("Returned to the filer with your reason."),
+    )
+
+
+@require("cases.reject_application")
+def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(
+        request,
+        pk,
+        form_class=RejectForm,
+        action=services.application_reject,
+        title=_("Reject"),
+        success=_("Rejected with the reason the applicant will be told."),
+    )
+
+
+# --- Public notices -----------------------------------------------------------------------------
+
+
+@require("cases.view_notice")
+def notice_list(request: HttpRequest) -> HttpResponse:
+    form = NoticeFilterForm(request.GET or None)
+    rows, page, has_next = _page(request, form.filter(selectors.notices_with_counts(request.user)))
+    context = {
+        "form": form,
+        "notices": rows,
+        "page": page,
+        "has_next": has_next,
+        "query": _query_without_page(request),
+    }
+    return render(request, "cases/notice_list.html", context)
+
+
+@require("cases.add_notice")
+def notice_create(request: HttpRequest) -> HttpResponse:
+    form = NoticeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            notice = services.notice_create(
+                actor=request.user,
+                union=request.user.union,
+                title=data["title"],
+                place=data["place"],
+                contact=data["contact"],
+                start_on=data["start_on"],
+                working_days=data["working_days"],
+                applications=list(data["applications"]),
+                show_masked_ids=data["show_masked_ids"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The notice is prepared: check it, then post it."))
+            return redirect("cases:notice_detail", pk=notice.pk)
+    return render(request, "cases/notice_form.html", {"form": form})
+
+
+@require("cases.view_notice")
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    # The page checks the period on view as well as the daily task (safe to run twice).
+    if notice.state == NoticeState.PUBLISHED and services.notice_close(notice=notice):
+        messages.info(
+            request,
+            _(
+                "The notice period has ended: the notice is closed and archived, and the "
+                "applications without an open objection await approval."
+            ),
+        )
+        notice = _notice(request, pk)
+    applications = notice.applications.select_related("union").order_by("union__code", "id")
+    context = {
+        "notice": notice,
+        "rows": printing.notice_rows(notice),
+        "applications": applications,
+        "awaiting_approval": sum(a.state == State.AWAITING_APPROVAL for a in applications),
+        "objections": notice.objections.select_related("application", "recorded_by", "resolved_by"),
+        "end_preview": None
+        if notice.end_on
+        else services.notice_period_end(start=notice.start_on, working_days=notice.working_days),
+        "objection_form": ObjectionForm(notice=notice),
+        "resolution_form": Resolution(),
+    }
+    return render(request, "cases/notice_detail.html", context)
+
+
+@require("cases.publish_notice")
+@require_POST
+def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    try:
+        notice = services.notice_publish(actor=request.user, notice=notice)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The notice is posted until %(end)s.") % {"end": f"{notice.end_on:%Y-%m-%d}"},
+        )
+    return redirect("cases:notice_detail", pk=notice.pk)
+
+
+@require("cases.approve_application")
+@require_POST
+def notice_approve_all(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    try:
+        approved, refusals = services.notice_approve_all(actor=request.user, notice=notice)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Applications approved: %(count)d.") % {"count": approved})
+        for refusal in dict.fromkeys(refusals):
+            messages.error(request, refusal)
+    return redirect("cases:notice_detail", pk=notice.pk)
+
+
+@require("cases.view_notice")
+def notice_print(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    return render(request, "cases/notice_print.html", printing.notice_context(notice))
+
+
+@require("cases.view_notice")
+def notice_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    """The archived PDF of a closed notice (it never changes), else one printed now."""
+    notice = _notice(request, pk)
+    if notice.state == NoticeState.CLOSED and notice.archived_pdf:
+        content = notice.archived_pdf.open("rb")
+    else:
+        content = BytesIO(printing.notice_pdf(notice))
+    return FileResponse(
+        content, content_type="application/pdf", filename=f"{notice.title}.pdf", as_attachment=True
+    )
+
+
+# --- Objections ---------------------------------------------------------------------------------
+
+
+@require("cases.add_objection")
+def objection_record(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    form = ObjectionForm(request.POST or None, notice=notice)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.objection_record(actor=request.user, notice=notice, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("The objection was recorded; it holds its application until resolved.")
+            )
+            return redirect(f"{notice_url(notice)}#objections")
+    title = _("Record an objection")
+    context = {"form": form, "title": title, "submit_label": title, "notice": notice}
+    return render(request, "cases/form.html", context)
+
+
+@require("cases.resolve_objection")
+def objection_resolve(request: HttpRequest, pk: int, objection_pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    objection = get_object_or_404(notice.objections.select_related("application"), pk=objection_pk)
+    form = Resolution(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.objection_resolve(
+                actor=request.user, objection=objection, **form.service_arguments()
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The objection was resolved."))
+            return redirect(f"{notice_url(notice)}#objections")
+    title = _("Resolve the objection")
+    context = {
+        "form": form,
+        "title": title,
+        "submit_label": title,
+        "notice": notice,
+        "objection": objection,
+    }
+    return render(request, "cases/form.html", context)
+
+
+def notice_url(notice: Notice) -> str:
+    return reverse("cases:notice_detail", args=[notice.pk])
