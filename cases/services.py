@@ -441,6 +441,7 @@ def objection_record(
     raised_by: str = "",
     application: Application | None = None,
 ) -> Objection:
+    notice = Notice.objects.get(pk=notice.pk)
     if notice.state == NoticeState.DRAFT:
         raise CaseError(_("Objections are recorded against a posted notice."))
     if application is not None:

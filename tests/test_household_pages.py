@@ -351,3 +351,26 @@ def test_a_member_leaves_through_the_page_with_a_reason(client, registry):
     assert not registry.household_a.members.filter(pk=child.pk).exists()
     client.force_login(registry.caseworker_b)
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("households:document_add", {"document_type": "1"}),
+        ("households:measure_add", {"description": "x", "owner": "y", "target_date": "2030-01-01"}),
+        ("households:exit", {"reason": "x", "follow_up_on": "2030-01-01"}),
+        ("households:remove", {"reason": "x"}),
+        ("households:edit", {"monthly_income": "1"}),
+        ("households:visit_add", {"visited_on": "2026-01-01", "visitors": "x", "findings": "y"}),
+    ],
+)
+def test_a_post_to_another_unions_file_is_not_found_and_changes_nothing(
+    client, registry, name, data
+):
+    client.force_login(registry.caseworker_b)
+    events = registry.household_a.events.count()
+    response = client.post(reverse(name, args=[registry.household_a.pk]), data)
+    assert response.status_code == 404
+    assert registry.household_a.events.count() == events
+    registry.household_a.refresh_from_db()
+    assert registry.household_a.status == Status.REGISTERED

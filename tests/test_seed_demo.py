@@ -87,7 +87,8 @@ def test_it_builds_household_files_with_their_history_once():
 
     output = seed(households=12)
     assert "12" in output
-    assert Household.objects.count() == 12
+    # 12 files, and one more registered by approving a demo registration application
+    assert Household.objects.count() == 13
     assert Household.objects.filter(head__isnull=True).count() == 0
     assert Classification.objects.count() == 12
     assert (
@@ -95,5 +96,18 @@ def test_it_builds_household_files_with_their_history_once():
     )
     events = HouseholdEvent.objects.count()
     seed(households=12)
-    assert Household.objects.count() == 12
+    assert Household.objects.count() == 13
     assert HouseholdEvent.objects.count() == events
+
+
+def test_it_shows_every_step_of_the_workflow_once():
+    from cases.models import Application, Notice, Objection
+
+    seed(households=12)
+    states = set(Application.objects.values_list("state", flat=True))
+    assert {"draft", "submitted", "approved", "awaiting_approval", "in_notice"} <= states
+    assert set(Notice.objects.values_list("state", flat=True)) == {"closed", "published"}
+    assert Objection.objects.count() == 1
+    count = Application.objects.count()
+    seed(households=12)
+    assert Application.objects.count() == count

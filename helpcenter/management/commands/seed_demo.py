@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from cases.demo import seed_cases
 from helpcenter import services
 from helpcenter.demo import DemoPeople
 from helpcenter.models import Role, User
@@ -47,6 +48,9 @@ class Command(BaseCommand):
             logins = self._build(county_plan, people)
         created = seed_households(people=people, count=households, seed=seed)
         self.stdout.write(f"困难职工档案 Household files: {created} new")
+        if households:
+            applications = seed_cases(people=people, seed=seed)
+            self.stdout.write(f"申请与公示 Applications: {applications} new")
         self._print_logins(logins)
 
     def _build(self, plan: dict, people: DemoPeople) -> list[tuple[User, str, bool]]:

@@ -1,0 +1,128 @@
+"""Demo applications and notices for `seed_demo`: each state of the workflow has an example.
+
+Idempotent: it builds them only when the county has no application yet.
+"""
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases import services
+from cases.models import Application, Kind
+from helpcenter.demo import DemoPeople
+from helpcenter.models import Role, Union, UnionKind, User
+from households.choices import Status
+from households.models import Household
+
+REASONS = [
+    "本人下岗，妻子重病，孩子上学",
+    "丈夫因工伤致残，家庭收入低",
+    "单亲母亲，独自抚养两个孩子",
+]
+
+
+def seed_cases(*, people: DemoPeople, seed: int) -> int:
+    county = Union.objects.get(kind=UnionKind.COUNTY)
+    if Application.objects.exists():
+        return 0
+    chooser = random.Random(f"{seed}-cases")  # noqa: S311 (demo data)
+    supervisor = User.objects.filter(union=county, role_grants__role=Role.SUPERVISOR).first()
+    approver = User.objects.filter(union=county, role_grants__role=Role.CASEWORKER).first()
+    unions = list(Union.objects.filter(parent=county).order_by("code"))
+    caseworkers = {
+        user.union_id: user
+        for user in User.objects.filter(role_grants__role=Role.CASEWORKER, union__in=unions)
+    }
+    if supervisor is None or approver is None:
+        return 0
+    with transaction.atomic():
+        filed = [
+            _registration(people, chooser, union, caseworkers[union.pk]) for union in unions[:6]
+        ]
+        # 0: a draft; 1: submitted without its survey (overdue); 2–5: reviewed.
+        services.application_submit(actor=filed[1].filed_by, application=filed[1])
+        for application in filed[2:]:
+            _survey(application)
+            services.application_submit(actor=application.filed_by, application=application)
+            services.application_review(
+                actor=supervisor, application=application, comment="材料齐全"
+            )
+        today = timezone.localdate()
+        closed = services.notice_create(
+            actor=supervisor,
+            union=county,
+            title=f"{today.year}年第一批困难职工建档公示",
+            place="县总工会一楼公示栏",
+            contact="县总工会帮扶中心 0311-5550123",
+            start_on=today - timedelta(days=21),
+            working_days=5,
+            applications=filed[2:4],
+        )
+        services.notice_publish(actor=supervisor, notice=closed)
+        services.notice_close(notice=closed)
+        services.application_approve(actor=approver, application=filed[2])
+        current = services.notice_create(
+            actor=supervisor,
+            union=county,
+            title=f"{today.year}年第二批困难职工建档公示",
+            place="县总工会一楼公示栏、各基层工会公开栏",
+            contact="县总工会帮扶中心 0311-5550123",
+            start_on=today,
+            working_days=5,
+            applications=filed[4:6],
+        )
+        services.notice_publish(actor=supervisor, notice=current)
+        services.objection_record(
+            actor=supervisor,
+            notice=current,
+            application=filed[4],
+            channel="hotline",
+            received_at=timezone.now(),
+            content="来电反映该户家中有一辆私家车",
+        )
+        relief_for = Household.objects.filter(status=Status.REGISTERED, union=unions[0]).first()
+        if relief_for is not None:
+            services.application_file_for_household(
+                actor=caseworkers[unions[0].pk],
+                household=relief_for,
+                kind=Kind.RELIEF,
+                reason="住院手术，自付费用较高",
+                programme="医疗救助",
+                requested_amount=Decimal("1000.00"),
+            )
+    return Application.objects.count()
+
+
+def _registration(
+    people: DemoPeople, chooser: random.Random, union: Union, caseworker: User
+) -> Application:
+    size = chooser.choice([2, 3, 4])
+    return services.application_file_registration(
+        actor=caseworker,
+        union=union,
+        head_name=people.name(),
+        head_id_number=people.resident_id(),
+        head_health=chooser.choice(["healthy", "chronic", "serious_illness"]),
+        reason=chooser.choice(REASONS),
+        fields={
+            "employment": chooser.choice(["laid_off", "unemployed", "employed"]),
+            "size": size,
+            "monthly_income": Decimal(chooser.choice([350, 450, 520])) * size,
+            "housing": chooser.choice(["rented", "public_rental"]),
+            "causes": [chooser.choice(["illness", "disability", "single_parent", "low_income"])],
+        },
+    )
+
+
+def _survey(application: Application) -> None:
+    services.application_record_survey(
+        actor=application.filed_by,
+        application=application,
+        survey_on=timezone.localdate() - timedelta(days=1),
+        visitors=f"{application.filed_by.name}、工会主席",
+        findings="家中陈设简陋，情况属实",
+        authorised=True,
+    )
