@@ -29,8 +29,12 @@ def seed_cases(*, people: DemoPeople, seed: int) -> int:
     if Application.objects.exists():
         return 0
     chooser = random.Random(f"{seed}-cases")  # noqa: S311 (demo data)
-    supervisor = User.objects.filter(union=county, role_grants__role=Role.SUPERVISOR).first()
-    approver = User.objects.filter(union=county, role_grants__role=Role.CASEWORKER).first()
+    supervisors = User.objects.filter(union=county, role_grants__role=Role.SUPERVISOR).order_by(
+        "username"
+    )
+    # The one who reviews and posts is not the one who approves (segregation of duties).
+    supervisor = supervisors.filter(username="supervisor").first() or supervisors.first()
+    approver = supervisors.exclude(pk=getattr(supervisor, "pk", None)).first()
     unions = list(Union.objects.filter(parent=county).order_by("code"))
     caseworkers = {
         user.union_id: user

@@ -14,11 +14,13 @@ may_edit_files = is_caseworker | is_supervisor
 
 rules.add_perm("households.view_household", is_staff_member)
 rules.add_perm("households.export_household", is_staff_member)
-rules.add_perm("households.register_household", may_edit_files)
+# A new file comes through the approval workflow (cases: 建档申请 → 审核 → 公示 → 审批). Entering a
+# file directly — one already approved on paper — and ending one directly are a supervisor's.
+rules.add_perm("households.register_household", is_supervisor)
 rules.add_perm("households.change_household", may_edit_files)
 rules.add_perm("households.import_household", may_edit_files)
 rules.add_perm("households.classify_household", may_edit_files)
-rules.add_perm("households.end_household", may_edit_files)  # exit, remove, reinstate
+rules.add_perm("households.end_household", is_supervisor)  # exit, remove, reinstate
 rules.add_perm("households.review_household", may_edit_files)
 rules.add_perm("households.view_document", is_staff_member)
 rules.add_perm("households.add_document", may_edit_files)

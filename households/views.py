@@ -95,7 +95,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
             )
             return redirect("households:detail", pk=household.pk)
     return render(
-        request, "households/form.html", {"form": form, "title": _("Register a household")}
+        request, "households/form.html", {"form": form, "title": _("Enter an approved file")}
     )
 
 

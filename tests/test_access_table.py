@@ -40,6 +40,9 @@ EDITORS = staff_only(finance=403, administrator=403, auditor=403)
 OWN_FILE = staff_only(caseworker_b=404)  # household_a belongs to union A
 OTHER_FILE = staff_only(caseworker_a=404)  # household_b belongs to union B
 EDIT_ONLY = {"finance": 403, "administrator": 403, "auditor": 403}
+# Entering an approved file directly, and ending one directly, are a supervisor's (caseworkers
+# file applications instead): everyone else is refused before any object is looked up.
+SUPERVISOR_ONLY = {role: 403 for role in STAFF if role != "supervisor"}
 # A GET on a POST-only action is refused (405) before any object is looked up.
 POST_ONLY = {role: 405 for role in STAFF} | {
     "finance": 403,
@@ -72,7 +75,7 @@ TABLE: dict[str, list[Case]] = {
         ]
         for name in ["households:list", "households:spot_checks"]
     },
-    "households:create": [Case(expect=EDITORS)],
+    "households:create": [Case(expect=staff_only(**SUPERVISOR_ONLY))],
     "households:review_queue": [Case(expect=EDITORS)],
     "households:standard_impact": [
         Case(
@@ -92,9 +95,9 @@ TABLE: dict[str, list[Case]] = {
             ("households:member_add", EDIT_ONLY),
             ("households:classify", EDIT_ONLY),
             ("households:review", EDIT_ONLY),
-            ("households:exit", EDIT_ONLY),
-            ("households:remove", EDIT_ONLY),
-            ("households:reinstate", EDIT_ONLY),
+            ("households:exit", SUPERVISOR_ONLY),
+            ("households:remove", SUPERVISOR_ONLY),
+            ("households:reinstate", SUPERVISOR_ONLY),
             ("households:visit_add", EDIT_ONLY),
         ]
     },

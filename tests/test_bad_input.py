@@ -88,10 +88,11 @@ def test_a_filter_that_cannot_apply_is_shown_and_the_export_refused(client, regi
 
 
 def test_a_negative_amount_is_refused_not_made_positive(client, registry):
-    client.force_login(registry.caseworker_a)
+    client.force_login(registry.supervisor)
     response = client.post(
         reverse("households:create"),
         {
+            "union": registry.union_a.pk,
             "head_name": "钱七",
             "head_id_number": DemoPeople(seed=607).resident_id(),
             "head_health": "healthy",

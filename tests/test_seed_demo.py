@@ -37,7 +37,7 @@ def test_it_builds_a_county_with_staff_for_every_role():
 
 def test_every_printed_demo_login_works(rf):
     logins = printed_logins(seed())
-    assert len(logins) == User.objects.count() == 13
+    assert len(logins) == User.objects.count() == 14
     for username, password in logins.items():
         assert authenticate(rf.post("/accounts/login/"), username=username, password=password)
 
