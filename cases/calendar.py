@@ -47,8 +47,8 @@ class WorkingDays:
 def notice_period(*, start: date, working_days: int) -> Period:
     """The period that begins on `start` (counted if it is a working day) and ends on its
     `working_days`-th working day."""
-    if working_days < 1:
-        raise ValueError("working_days must be at least 1")
+    if not 1 <= working_days <= 366:
+        raise ValueError("working_days must be between 1 and 366")
     # Every run of working days fits in twice its length plus the longest holiday (Spring
     # Festival: 9 days) plus slack; load the administrator's days for that window once.
     calendar = WorkingDays(start, start + timedelta(days=working_days * 2 + 30))

@@ -65,7 +65,8 @@ def seed_cases(*, people: DemoPeople, seed: int) -> int:
             working_days=5,
             applications=filed[2:4],
         )
-        services.notice_publish(actor=supervisor, notice=closed)
+        # Posted three weeks ago (the demo's clock): its period is over.
+        services.notice_publish(actor=supervisor, notice=closed, today=closed.start_on)
         services.notice_close(notice=closed)
         services.application_approve(actor=approver, application=filed[2])
         current = services.notice_create(

@@ -162,7 +162,10 @@ class NoticeQuerySet(models.QuerySet):
         scope = _union_scope(user)
         if scope is None:
             return self
-        return self.filter(scope | Q(pk__in=Application.objects.filter(scope).values("notice_id")))
+        listing_ours = Q(pk__in=Application.objects.filter(scope).values("notice_id")) & ~Q(
+            state=NoticeState.DRAFT
+        )
+        return self.filter(scope | listing_ours)
 
 
 class Notice(models.Model):
@@ -223,7 +226,12 @@ class ObjectionState(models.TextChoices):
 
 class ObjectionQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ObjectionQuerySet":
-        return self.filter(notice__in=Notice.objects.visible_to(user))
+        """County staff see every objection; a union's staff those about its own applicants
+        (what an objection says about another union's family is not theirs to read)."""
+        scope = _union_scope(user)
+        if scope is None:
+            return self
+        return self.filter(application__union_id=user.union_id)
 
 
 class Objection(models.Model):

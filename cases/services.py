@@ -25,13 +25,14 @@ from cases.models import (
 )
 from helpcenter.duties import Duty, ensure_separate_duties
 from helpcenter.errors import DomainError
-from helpcenter.models import Union, User
+from helpcenter.models import Role, Union, User
 from households import resident_ids
 from households import services as household_services
 from households.choices import Status
 from households.models import Household
 
 EDITABLE_STATES = {State.DRAFT, State.RETURNED}
+MAX_WORKING_DAYS = 30
 DECIMAL_FIELDS = {"monthly_income", "monthly_rigid_expenses", "annual_hardship_costs"}
 
 
@@ -98,12 +99,28 @@ SURVEY_STATES = {State.DRAFT, State.RETURNED, State.SUBMITTED}
 
 
 def duties_done(application: Application) -> dict[str, list[int | None]]:
-    """Who filed, reviewed and decided: what segregation of duties is checked against."""
+    """Who filed (or later edited, surveyed or submitted), who ever reviewed, and who decided:
+    read from the trail, so a return does not wipe a reviewer and an editor counts as a filer."""
+    filers, reviewers = {application.filed_by_id}, set()
+    for actor_id, from_state, to_state in application.steps.values_list(
+        "actor_id", "from_state", "to_state"
+    ):
+        if to_state in (State.DRAFT, State.SUBMITTED) or from_state == to_state == State.RETURNED:
+            filers.add(actor_id)
+        elif to_state == State.REVIEWED:
+            reviewers.add(actor_id)
     return {
-        Duty.FILE: [application.filed_by_id],
-        Duty.REVIEW: [application.reviewed_by_id],
+        Duty.FILE: list(filers),
+        Duty.REVIEW: list(reviewers),
         Duty.APPROVE: [application.decided_by_id],
     }
+
+
+def _require_role(actor: User, *roles: str) -> None:
+    """The services check who acts, not only the pages: a supervisor decides."""
+    if not actor.has_role(*roles):
+        labels = "、".join(str(Role(role).label) for role in roles)
+        raise CaseError(_("Only a %(roles)s may do this.") % {"roles": labels})
 
 
 def _required(text: str, message: str) -> str:
@@ -254,6 +271,13 @@ def application_update(
         application.requested_amount = requested_amount
     application.proposal = proposal
     application.save()
+    ApplicationStep.objects.create(
+        application=application,
+        actor=actor,
+        from_state=application.state,
+        to_state=application.state,
+        comment=_("Edited: %(reason)s") % {"reason": application.reason[:100]},
+    )
     return application
 
 
@@ -271,6 +295,7 @@ def application_submit(*, actor: User, application: Application) -> Application:
 
 @transaction.atomic
 def application_review(*, actor: User, application: Application, comment: str = "") -> Application:
+    _require_role(actor, Role.SUPERVISOR)
     application = _locked(application, {State.SUBMITTED}, _("reviewed"))
     ensure_separate_duties(user_id=actor.pk, duty=Duty.REVIEW, done_by=duties_done(application))
     if application.kind == Kind.REGISTRATION and not (
@@ -294,8 +319,11 @@ RETURNABLE = {State.SUBMITTED, State.REVIEWED, State.IN_NOTICE, State.AWAITING_A
 @transaction.atomic
 def application_return(*, actor: User, application: Application, reason: str) -> Application:
     """退回: back to the filer for changes, with the reason; it leaves its notice."""
+    _require_role(actor, Role.SUPERVISOR)
     reason = _required(reason, _("Tell the filer what to change."))
     application = _locked(application, RETURNABLE, _("returned"))
+    if application.objections.filter(state=ObjectionState.OPEN).exists():
+        raise CaseError(_("An open objection holds this application: resolve it first."))
     application.notice = None
     application.reviewed_by = None
     application.decision_reason = reason
@@ -307,6 +335,7 @@ def application_return(*, actor: User, application: Application, reason: str) ->
 @transaction.atomic
 def application_reject(*, actor: User, application: Application, reason: str) -> Application:
     """A rejection states a reason the applicant can be told."""
+    _require_role(actor, Role.SUPERVISOR)
     reason = _required(reason, _("State a reason the applicant can be told."))
     application = _locked(application, RETURNABLE, _("rejected"))
     application.decided_by = actor
@@ -333,8 +362,15 @@ def notice_create(
     show_masked_ids: bool = False,
 ) -> Notice:
     """Gather reviewed applications into a notice being prepared."""
+    _require_role(actor, Role.SUPERVISOR)
     if not applications:
         raise CaseError(_("A notice lists at least one reviewed application."))
+    if not 1 <= working_days <= MAX_WORKING_DAYS:
+        raise CaseError(
+            _("A notice lasts from 1 to %(most)d working days.") % {"most": MAX_WORKING_DAYS}
+        )
+    if start_on > timezone.localdate() + timedelta(days=366):
+        raise CaseError(_("A notice starts within a year from today."))
     notice = Notice.objects.create(
         title=_required(title, _("Give the notice a title.")),
         union=union,
@@ -355,11 +391,22 @@ def notice_create(
 
 
 @transaction.atomic
-def notice_publish(*, actor: User, notice: Notice) -> Notice:
-    """Post the notice: its end date is computed in working days; its applications are in notice."""
+def notice_publish(*, actor: User, notice: Notice, today: date | None = None) -> Notice:
+    """Post the notice: its end date is computed in working days; its applications are in notice.
+    It cannot start before the day it is posted: the public must have the whole period."""
+    _require_role(actor, Role.SUPERVISOR)
+    today = today or timezone.localdate()
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     if notice.state != NoticeState.DRAFT:
         raise CaseError(_("This notice has already been posted."))
+    if notice.start_on < today:
+        raise CaseError(
+            _(
+                "The notice starts on %(start)s, before today: the public would not have the "
+                "whole period. Set the start date to today or later."
+            )
+            % {"start": notice.start_on.isoformat()}
+        )
     applications = list(notice.applications.select_for_update().filter(state=State.REVIEWED))
     if not applications:
         raise CaseError(_("A notice with no application cannot be posted."))
@@ -441,6 +488,7 @@ def objection_record(
     raised_by: str = "",
     application: Application | None = None,
 ) -> Objection:
+    _require_role(actor, Role.SUPERVISOR)
     notice = Notice.objects.get(pk=notice.pk)
     if notice.state == NoticeState.DRAFT:
         raise CaseError(_("Objections are recorded against a posted notice."))
@@ -488,6 +536,7 @@ def objection_resolve(
 ) -> Objection:
     """Upheld: the application is rejected or returned. Dismissed: it goes on (to approval, if
     its notice has closed and nothing else holds it)."""
+    _require_role(actor, Role.SUPERVISOR)
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     if objection.state != ObjectionState.OPEN:
         raise CaseError(_("This objection has already been resolved."))
@@ -525,10 +574,17 @@ def objection_resolve(
 def application_approve(*, actor: User, application: Application, comment: str = "") -> Application:
     """Approve one application awaiting approval: registering the file, ending it, or approving
     the relief that finance then pays."""
+    _require_role(actor, Role.SUPERVISOR)
     application = _locked(application, {State.AWAITING_APPROVAL}, _("approved"))
     ensure_separate_duties(user_id=actor.pk, duty=Duty.APPROVE, done_by=duties_done(application))
     if application.objections.filter(state=ObjectionState.OPEN).exists():
         raise CaseError(_("An open objection holds this application: resolve it first."))
+    if Objection.objects.filter(
+        notice_id=application.notice_id, application=None, state=ObjectionState.OPEN
+    ).exists():
+        raise CaseError(
+            _("An open objection to the whole notice holds its applications: resolve it first.")
+        )
     _carry_out(application, actor=actor)
     application.decided_by = actor
     _step(application, actor=actor, to_state=State.APPROVED, comment=comment.strip())
@@ -566,6 +622,11 @@ def _carry_out(application: Application, *, actor: User) -> None:
     elif application.kind == Kind.REMOVAL:
         household_services.household_remove(
             actor=actor, household=application.household, reason=application.reason
+        )
+    elif application.household.status != Status.REGISTERED:
+        raise CaseError(
+            _("Relief is paid to registered households only; this one is %(status)s.")
+            % {"status": application.household.get_status_display()}
         )
     # Relief: the approved application is the entitlement finance pays (the relief issue adds
     # programmes, budgets and the ledger on top of it).

@@ -30,7 +30,7 @@ from cases.forms import (
     ReturnForm,
     SurveyForm,
 )
-from cases.models import Application, Kind, Notice, NoticeState, ObjectionState, State
+from cases.models import Application, Kind, Notice, NoticeState, Objection, ObjectionState, State
 from helpcenter.access import require, visible_or_404
 from helpcenter.errors import DomainError
 from households.forms import HOUSEHOLD_FIELDS
@@ -393,7 +393,9 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": printing.notice_rows(notice),
         "applications": applications,
         "awaiting_approval": sum(a.state == State.AWAITING_APPROVAL for a in applications),
-        "objections": notice.objections.select_related("application", "recorded_by", "resolved_by"),
+        "objections": Objection.objects.visible_to(request.user)
+        .filter(notice=notice)
+        .select_related("application", "recorded_by", "resolved_by"),
         "end_preview": None
         if notice.end_on
         else services.notice_period_end(start=notice.start_on, working_days=notice.working_days),

@@ -124,4 +124,4 @@ def posted_notice(*, household, filer, supervisor, start_on=None, amount: str = 
         working_days=5,
         applications=[application],
     )
-    return services.notice_publish(actor=supervisor, notice=notice)
+    return services.notice_publish(actor=supervisor, notice=notice, today=notice.start_on)

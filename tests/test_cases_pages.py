@@ -555,7 +555,7 @@ def test_viewing_a_notice_after_its_period_closes_it_and_approval_registers_the_
 ):
     application = reviewed(workflow, workflow.application_a)
     notice = notice_of(workflow, application, start_on=timezone.localdate() - timedelta(days=30))
-    services.notice_publish(actor=workflow.supervisor, notice=notice)
+    services.notice_publish(actor=workflow.supervisor, notice=notice, today=notice.start_on)
     client.force_login(workflow.auditor)
     response = client.get(notice_url("notice_detail", notice))
     assert message_levels(response) == [constants.INFO]
@@ -598,7 +598,7 @@ def test_viewing_a_notice_after_its_period_closes_it_and_approval_registers_the_
 def test_the_reviewer_may_not_approve(client, workflow):
     application = reviewed(workflow, workflow.application_a)
     notice = notice_of(workflow, application, start_on=timezone.localdate() - timedelta(days=30))
-    services.notice_publish(actor=workflow.supervisor, notice=notice)
+    services.notice_publish(actor=workflow.supervisor, notice=notice, today=notice.start_on)
     services.notice_close(notice=notice)
     client.force_login(workflow.supervisor)  # who reviewed it
     assert (
@@ -630,7 +630,7 @@ def test_a_supervisor_may_not_approve_what_they_filed(client, registry):
         working_days=5,
         applications=[application],
     )
-    services.notice_publish(actor=reviewer, notice=notice)
+    services.notice_publish(actor=reviewer, notice=notice, today=notice.start_on)
     services.notice_close(notice=notice)
     client.force_login(filer)
     response = client.post(application_url("application_approve", application), follow=True)
@@ -643,7 +643,7 @@ def test_approve_all_on_a_closed_notice(client, workflow):
     second = registration_for(workflow.union_a, actor=workflow.caseworker_a)
     reviewed(workflow, second)
     notice = notice_of(workflow, first, second, start_on=timezone.localdate() - timedelta(days=30))
-    services.notice_publish(actor=workflow.supervisor, notice=notice)
+    services.notice_publish(actor=workflow.supervisor, notice=notice, today=notice.start_on)
     approver = UserFactory(union=workflow.county, roles=[Role.SUPERVISOR])
     client.force_login(approver)
     page = client.get(notice_url("notice_detail", notice)).content.decode()
@@ -656,7 +656,7 @@ def test_approve_all_on_a_closed_notice(client, workflow):
 def test_a_closed_notice_serves_its_archived_pdf(client, workflow):
     application = reviewed(workflow, workflow.application_a)
     notice = notice_of(workflow, application, start_on=timezone.localdate() - timedelta(days=30))
-    services.notice_publish(actor=workflow.supervisor, notice=notice)
+    services.notice_publish(actor=workflow.supervisor, notice=notice, today=notice.start_on)
     services.notice_close(notice=notice)
     notice.refresh_from_db()
     archived = notice.archived_pdf.read()
@@ -671,7 +671,7 @@ def test_a_closed_notice_serves_its_archived_pdf(client, workflow):
 def test_the_daily_task_closes_due_notices_and_is_safe_to_run_twice(workflow):
     application = reviewed(workflow, workflow.application_a)
     notice = notice_of(workflow, application, start_on=timezone.localdate() - timedelta(days=30))
-    services.notice_publish(actor=workflow.supervisor, notice=notice)
+    services.notice_publish(actor=workflow.supervisor, notice=notice, today=notice.start_on)
     # apply(): run here, in the test database (a real worker would use its own database)
     assert close_due_notices.apply().get() == 1
     assert close_due_notices.apply().get() == 0
@@ -743,3 +743,54 @@ def test_the_survey_deadline_counts_working_days_like_the_services():
         day = today - timedelta(days=offset)
         due = services.working_days_since(day, today=today) >= selectors.SURVEY_WORKING_DAYS
         assert (day <= cutoff) == due, day
+
+
+def test_a_grassroots_caseworker_reads_only_objections_about_their_own_applicants(client, registry):
+    from tests.test_cases_services import file_registration, posted, through_review
+
+    ours = file_registration(registry)  # union A
+    theirs = services.application_file_for_household(
+        actor=registry.caseworker_b,
+        household=registry.household_b,
+        kind=Kind.REMOVAL,
+        reason="两套住房",
+    )
+    through_review(registry, ours)
+    services.application_submit(actor=registry.caseworker_b, application=theirs)
+    services.application_review(actor=registry.supervisor, application=theirs)
+    notice = posted(registry, ours, theirs)
+    services.objection_record(
+        actor=registry.supervisor,
+        notice=notice,
+        application=ours,
+        channel="hotline",
+        received_at=timezone.now(),
+        content="举报人陈某某称该户患精神病",
+        raised_by="陈某某",
+    )
+    client.force_login(registry.caseworker_b)
+    page = client.get(reverse("cases:notice_detail", args=[notice.pk]))
+    assert page.status_code == 200
+    assert "精神病" not in page.content.decode()
+    assert "陈某某" not in page.content.decode()
+    client.force_login(registry.caseworker_a)
+    assert "精神病" in client.get(reverse("cases:notice_detail", args=[notice.pk])).content.decode()
+
+
+def test_a_county_notice_being_prepared_is_hidden_from_grassroots_staff(client, registry):
+    from tests.test_cases_services import file_registration, through_review
+
+    application = file_registration(registry)
+    through_review(registry, application)
+    draft = services.notice_create(
+        actor=registry.supervisor,
+        union=registry.county,
+        title="草稿公示",
+        place="公示栏",
+        contact="中心",
+        start_on=timezone.localdate(),
+        working_days=5,
+        applications=[application],
+    )
+    client.force_login(registry.caseworker_a)
+    assert client.get(reverse("cases:notice_detail", args=[draft.pk])).status_code == 404

@@ -64,7 +64,18 @@ def posted(registry, *applications, start=None):
         working_days=5,
         applications=list(applications),
     )
-    return services.notice_publish(actor=registry.supervisor, notice=notice)
+    # today=start: the period began when it was posted, and has since ended (the tests' clock)
+    return services.notice_publish(actor=registry.supervisor, notice=notice, today=notice.start_on)
+
+
+def approver(registry):
+    """A second county supervisor: the one who reviewed may not approve."""
+    from helpcenter.models import Role, User
+    from tests.factories import UserFactory
+
+    return User.objects.filter(username="approver").first() or UserFactory(
+        username="approver", union=registry.county, roles=[Role.SUPERVISOR]
+    )
 
 
 def states(*applications) -> list[str]:
@@ -78,7 +89,7 @@ def test_a_registration_goes_from_filing_to_a_registered_household(registry):
     assert states(application) == [State.IN_NOTICE]
     assert services.notice_close(notice=notice) is True
     assert states(application) == [State.AWAITING_APPROVAL]
-    application = services.application_approve(actor=registry.finance, application=application)
+    application = services.application_approve(actor=approver(registry), application=application)
     household = Household.objects.get(head__name="赵建国")
     assert application.household == household
     assert household.union == registry.union_a
@@ -104,6 +115,10 @@ def test_the_review_cannot_pass_without_the_survey(registry):
 
 
 def test_filer_reviewer_and_approver_are_different_people(registry):
+    from helpcenter.services import staff_grant_roles
+
+    # In a small union one person may hold both roles; the duties still stay apart.
+    staff_grant_roles(user=registry.caseworker_a, roles=["supervisor"])
     application = file_registration(registry)
     services.application_submit(actor=registry.caseworker_a, application=application)
     with pytest.raises(DutyConflict):
@@ -123,12 +138,12 @@ def test_approving_twice_or_too_early_is_refused_and_changes_nothing(registry):
     application = file_registration(registry)
     through_review(registry, application)
     with pytest.raises(CaseError):
-        services.application_approve(actor=registry.county_caseworker, application=application)
+        services.application_approve(actor=approver(registry), application=application)
     services.notice_close(notice=posted(registry, application))
-    services.application_approve(actor=registry.county_caseworker, application=application)
+    services.application_approve(actor=approver(registry), application=application)
     steps = ApplicationStep.objects.count()
     with pytest.raises(CaseError):
-        services.application_approve(actor=registry.county_caseworker, application=application)
+        services.application_approve(actor=approver(registry), application=application)
     assert ApplicationStep.objects.count() == steps
     assert Household.objects.filter(head__name="赵建国").count() == 1
 
@@ -180,9 +195,7 @@ def test_an_objection_holds_its_application_until_dismissed(registry):
     )
     services.notice_close(notice=notice)
     assert states(first, second) == [State.IN_NOTICE, State.AWAITING_APPROVAL]
-    approved, refusals = services.notice_approve_all(
-        actor=registry.county_caseworker, notice=notice
-    )
+    approved, refusals = services.notice_approve_all(actor=approver(registry), notice=notice)
     assert (approved, refusals) == (1, [])
     assert states(first) == [State.IN_NOTICE]
     services.objection_resolve(
@@ -271,7 +284,7 @@ def test_exit_and_relief_applications_act_on_their_household(registry):
     notice = posted(registry, exit_application, relief)
     services.notice_close(notice=notice)
     notice.refresh_from_db()
-    services.notice_approve_all(actor=registry.county_caseworker, notice=notice)
+    services.notice_approve_all(actor=approver(registry), notice=notice)
     registry.household_a.refresh_from_db()
     assert registry.household_a.status == Status.EXITED
     assert states(relief) == [State.APPROVED]
@@ -283,10 +296,128 @@ def test_the_households_timeline_shows_its_registration_trail(registry):
     application = file_registration(registry)
     through_review(registry, application)
     services.notice_close(notice=posted(registry, application))
-    services.application_approve(actor=registry.county_caseworker, application=application)
+    services.application_approve(actor=approver(registry), application=application)
     application.refresh_from_db()
     titles = [entry.title for entry in timeline(application.household)]
     assert titles.count("已建档") == 1
     assert "建档申请：已批准" in titles
     assert "建档申请：审核通过" in titles
     assert "建档申请：公示中" in titles
+
+
+def test_a_notice_cannot_start_before_it_is_posted_or_run_forever(registry):
+    application = file_registration(registry)
+    through_review(registry, application)
+    kwargs = {
+        "actor": registry.supervisor,
+        "union": registry.county,
+        "title": "公示",
+        "place": "公示栏",
+        "contact": "帮扶中心",
+        "applications": [application],
+    }
+    for start, days in [
+        (timezone.localdate() + timedelta(days=400), 5),
+        (timezone.localdate(), 0),
+        (timezone.localdate(), 31),
+    ]:
+        with pytest.raises(CaseError):
+            services.notice_create(start_on=start, working_days=days, **kwargs)
+    notice = services.notice_create(
+        start_on=timezone.localdate() - timedelta(days=3), working_days=5, **kwargs
+    )
+    with pytest.raises(CaseError):
+        services.notice_publish(actor=registry.supervisor, notice=notice)
+    notice.refresh_from_db()
+    assert (notice.state, notice.end_on) == (NoticeState.DRAFT, None)
+    assert states(application) == [State.REVIEWED]
+
+
+def test_only_a_supervisor_decides_even_through_the_services(registry):
+    application = file_registration(registry)
+    through_review(registry, application)
+    services.notice_close(notice=posted(registry, application))
+    for person in (registry.finance, registry.county_caseworker, registry.auditor):
+        with pytest.raises(CaseError):
+            services.application_approve(actor=person, application=application)
+    assert states(application) == [State.AWAITING_APPROVAL]
+
+
+def test_an_edit_is_on_the_trail_and_the_editor_may_not_approve(registry):
+    application = file_registration(registry)
+    through_review(registry, application)
+    services.application_return(
+        actor=registry.supervisor, application=application, reason="金额有误"
+    )
+    editor = approver(registry)
+    steps = application.steps.count()
+    services.application_update(actor=editor, application=application, reason="已更正收入")
+    assert application.steps.count() == steps + 1
+    assert application.steps.last().actor == editor
+    services.application_submit(actor=registry.caseworker_a, application=application)
+    with pytest.raises(DutyConflict):
+        services.application_review(actor=editor, application=application)
+
+
+def test_the_first_reviewer_stays_a_reviewer_after_a_return(registry):
+    application = file_registration(registry)
+    through_review(registry, application)  # reviewed by registry.supervisor
+    services.application_return(actor=approver(registry), application=application, reason="补材料")
+    services.application_submit(actor=registry.caseworker_a, application=application)
+    services.application_review(actor=approver(registry), application=application)
+    services.notice_close(notice=posted(registry, application))
+    with pytest.raises(DutyConflict):
+        services.application_approve(actor=registry.supervisor, application=application)
+
+
+def test_relief_for_a_household_removed_meanwhile_is_refused(registry):
+    relief = services.application_file_for_household(
+        actor=registry.caseworker_b,
+        household=registry.household_b,
+        kind=Kind.RELIEF,
+        reason="住院",
+        programme="医疗救助",
+        requested_amount=Decimal("800.00"),
+    )
+    services.application_submit(actor=registry.caseworker_b, application=relief)
+    services.application_review(actor=registry.supervisor, application=relief)
+    services.notice_close(notice=posted(registry, relief))
+    from households.services import household_remove
+
+    household_remove(actor=registry.supervisor, household=registry.household_b, reason="两套住房")
+    with pytest.raises(CaseError):
+        services.application_approve(actor=approver(registry), application=relief)
+    assert states(relief) == [State.AWAITING_APPROVAL]
+
+
+def test_an_objection_to_the_whole_notice_holds_approval_and_an_open_one_holds_a_return(registry):
+    application = file_registration(registry)
+    through_review(registry, application)
+    notice = posted(registry, application)
+    whole = services.objection_record(
+        actor=registry.supervisor,
+        notice=notice,
+        channel="letter",
+        received_at=timezone.now(),
+        content="公示时间太短",
+    )
+    services.notice_close(notice=notice)
+    with pytest.raises(CaseError):
+        services.application_approve(actor=approver(registry), application=application)
+    services.objection_resolve(
+        actor=registry.supervisor, objection=whole, upheld=False, note="已按规定公示5个工作日"
+    )
+    held = services.objection_record(
+        actor=registry.supervisor,
+        notice=notice,
+        application=application,
+        channel="phone",
+        received_at=timezone.now(),
+        content="有私家车",
+    )
+    with pytest.raises(CaseError):
+        services.application_return(actor=registry.supervisor, application=application, reason="x")
+    services.objection_resolve(
+        actor=registry.supervisor, objection=held, upheld=True, note="属实", outcome=State.RETURNED
+    )
+    assert states(application) == [State.RETURNED]

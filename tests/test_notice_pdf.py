@@ -29,7 +29,7 @@ def notice(registry):
         kind=Kind.RELIEF,
         reason="住院手术，自付费用高",
         programme="医疗救助",
-        requested_amount=Decimal("1500.00"),
+        requested_amount=Decimal("1200.00"),
     )
     services.application_submit(actor=registry.caseworker_b, application=relief)
     services.application_review(actor=registry.supervisor, application=relief)
@@ -45,16 +45,19 @@ def pdf_text(data: bytes, name: str) -> str:
     return text.stdout.decode()
 
 
-def hidden_values(registry) -> list[str]:
-    household = registry.household_b
-    head_id = household.head.id_number
-    return [
-        head_id,
-        head_id[6:14],
-        household.phone or "13800000000",
-        "1500.00元/月",
-        str(household.monthly_income),
-    ]
+def hidden_values(registry, notice) -> list[str]:
+    """What the posted notice must never hold: every listed person's full ID, its birth-date
+    digits, phones, incomes and the reasons given (they may name a diagnosis)."""
+    values = []
+    for application in notice.applications.select_related("household__head"):
+        if application.household is not None:
+            number = application.household.head.id_number
+            values += [application.household.phone, str(application.household.monthly_income)]
+        else:
+            number = application.proposal["head"]["id_number"]
+            values.append(application.proposal["fields"]["monthly_income"])
+        values += [number, number[6:14], application.reason]
+    return [value for value in values if value]
 
 
 pytestmark = [
@@ -72,7 +75,7 @@ def test_the_pdf_lists_names_unions_programmes_and_amounts(notice, registry):
         "李四",
         "乙镇工会",
         "医疗救助",
-        "1,500.00",
+        "1,200.00",
         "第 1 页，共 1 页",
         "盖章",
     ]:
@@ -80,14 +83,21 @@ def test_the_pdf_lists_names_unions_programmes_and_amounts(notice, registry):
     assert "建档申请" in text or "Registration" not in text
 
 
-def test_the_pdf_and_the_html_never_hold_an_id_phone_or_income(notice, registry):
+def test_the_pdf_and_the_html_never_hold_an_id_phone_or_income(client, notice, registry):
+    from django.urls import reverse
+
+    registry.household_b.phone = "13912345678"
+    registry.household_b.save()
     text = pdf_text(notice_pdf(notice), "notice-private")
     html = render_to_string("cases/notice_print.html", notice_context(notice))
-    for secret in [registry.household_b.head.id_number, "11010519"]:
-        assert secret not in text
-        assert secret not in html
-    assert "住院手术" not in text and "住院手术" not in html  # the reason (a diagnosis) stays out
-    assert str(registry.household_b.monthly_income) not in html
+    client.force_login(registry.supervisor)
+    page = client.get(reverse("cases:notice_detail", args=[notice.pk])).content.decode()
+    secrets = hidden_values(registry, notice)
+    assert "13912345678" in secrets and len(secrets) >= 8
+    for secret in secrets:
+        assert secret not in text, secret
+        assert secret not in html, secret
+        assert secret not in page, secret
 
 
 def test_a_county_that_shows_ids_shows_six_and_four_only(notice, registry):
