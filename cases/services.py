@@ -157,6 +157,7 @@ def application_file_registration(
     """建档申请: a draft with the proposed file; the file itself is registered on approval."""
     number = resident_ids.clean(head_id_number)
     household_services.ensure_not_registered(id_numbers=[number], actor=actor)
+    _ensure_no_pending_registration(number, actor=actor)
     application = Application.objects.create(
         kind=Kind.REGISTRATION,
         union=union,
@@ -170,6 +171,34 @@ def application_file_registration(
     )
     _filed(application, actor=actor)
     return application
+
+
+def _ensure_no_pending_registration(
+    number: str, *, actor: User, except_pk: int | None = None
+) -> None:
+    """One person, one registration under way: a second is refused while the first is pending."""
+    pending = (
+        Application.objects.filter(kind=Kind.REGISTRATION, proposal__head__id_number=number)
+        .exclude(state__in=[State.APPROVED, State.REJECTED])
+        .exclude(pk=except_pk)
+        .select_related("union")
+        .first()
+    )
+    if pending is None:
+        return
+    if Application.objects.visible_to(actor).filter(pk=pending.pk).exists():
+        raise CaseError(
+            _("%(name)s already has a registration application under way (%(union)s, %(state)s).")
+            % {
+                "name": pending.applicant_name,
+                "union": pending.union.name,
+                "state": pending.get_state_display(),
+            }
+        )
+    raise CaseError(
+        _("The person with ID %(masked)s already has a registration under way in another union.")
+        % {"masked": resident_ids.mask(number)}
+    )
 
 
 @transaction.atomic
@@ -257,6 +286,7 @@ def application_update(
     if head is not None:
         number = resident_ids.clean(head["id_number"])
         household_services.ensure_not_registered(id_numbers=[number], actor=actor)
+        _ensure_no_pending_registration(number, actor=actor, except_pk=application.pk)
         proposal["head"] = {**head, "name": head["name"].strip(), "id_number": number}
         application.applicant_name = proposal["head"]["name"]
     if fields is not None:

@@ -35,6 +35,7 @@ from helpcenter.access import require, visible_or_404
 from helpcenter.errors import DomainError
 from households.forms import HOUSEHOLD_FIELDS
 from households.models import Household
+from households.selectors import document_checklist
 
 PAGE_SIZE = 50
 MAX_PAGE = 10_000
@@ -171,6 +172,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "review_form": CommentForm(),
         "return_form": ReturnForm(),
         "reject_form": RejectForm(),
+        # The proof for a relief, exit or removal application is the household's own documents.
+        "checklist": document_checklist(application.household) if application.household else None,
     }
     return render(request, "cases/application_detail.html", context)
 

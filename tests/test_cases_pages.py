@@ -794,3 +794,18 @@ def test_a_county_notice_being_prepared_is_hidden_from_grassroots_staff(client, 
     )
     client.force_login(registry.caseworker_a)
     assert client.get(reverse("cases:notice_detail", args=[draft.pk])).status_code == 404
+
+
+def test_a_relief_application_shows_the_households_proof_checklist(client, registry):
+    relief = services.application_file_for_household(
+        actor=registry.caseworker_a,
+        household=registry.household_a,
+        kind=Kind.RELIEF,
+        reason="住院",
+        programme="医疗救助",
+        requested_amount=Decimal("500"),
+    )
+    client.force_login(registry.supervisor)
+    page = client.get(reverse("cases:application_detail", args=[relief.pk]))
+    codes = {item.document_type.code for item in page.context["checklist"]}
+    assert {"diagnosis", "hospital_bills"} <= codes

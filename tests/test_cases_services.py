@@ -421,3 +421,31 @@ def test_an_objection_to_the_whole_notice_holds_approval_and_an_open_one_holds_a
         actor=registry.supervisor, objection=held, upheld=True, note="属实", outcome=State.RETURNED
     )
     assert states(application) == [State.RETURNED]
+
+
+def test_a_second_registration_for_one_person_is_refused_while_the_first_is_pending(registry):
+    number = DemoPeople(seed=777).resident_id()
+    file_registration(registry, number=number)
+    with pytest.raises(CaseError) as county_sees:
+        services.application_file_registration(
+            actor=registry.supervisor,
+            union=registry.union_b,
+            head_name="赵建国",
+            head_id_number=number,
+            head_health="healthy",
+            reason="重复",
+            fields=FIELDS,
+        )
+    assert "甲厂工会" in county_sees.value.message
+    with pytest.raises(CaseError) as other_union_sees:
+        services.application_file_registration(
+            actor=registry.caseworker_b,
+            union=registry.union_b,
+            head_name="赵建国",
+            head_id_number=number,
+            head_health="healthy",
+            reason="重复",
+            fields=FIELDS,
+        )
+    assert "甲厂工会" not in other_union_sees.value.message
+    assert type(registry.household_a).objects.count() == 2
