@@ -33,12 +33,10 @@ from cases.forms import (
 from cases.models import Application, Kind, Notice, NoticeState, Objection, ObjectionState, State
 from helpcenter.access import require, visible_or_404
 from helpcenter.errors import DomainError
+from helpcenter.paging import page_of
 from households.forms import HOUSEHOLD_FIELDS
 from households.models import Household
 from households.selectors import document_checklist
-
-PAGE_SIZE = 50
-MAX_PAGE = 10_000
 
 HOUSEHOLD_APPLICATION_TITLES = {
     Kind.RELIEF: gettext_lazy("Apply for relief"),
@@ -62,17 +60,6 @@ def _notice(request: HttpRequest, pk: int) -> Notice:
     )
 
 
-def _page(request: HttpRequest, queryset) -> tuple[list, int, bool]:
-    """One page without counting the table: fetch one row more to know if there is a next."""
-    try:
-        number = min(max(int(request.GET.get("page", 1)), 1), MAX_PAGE)
-    except ValueError:
-        number = 1
-    start = (number - 1) * PAGE_SIZE
-    rows = list(queryset[start : start + PAGE_SIZE + 1])
-    return rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE
-
-
 def _query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
@@ -88,7 +75,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
     applications = form.filter(
         Application.objects.visible_to(request.user).select_related("union", "household")
     )
-    rows, page, has_next = _page(request, applications)
+    rows, page, has_next = page_of(request, applications)
     context = {
         "form": form,
         "applications": rows,
@@ -341,7 +328,9 @@ def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
 @require("cases.view_notice")
 def notice_list(request: HttpRequest) -> HttpResponse:
     form = NoticeFilterForm(request.GET or None)
-    rows, page, has_next = _page(request, form.filter(selectors.notices_with_counts(request.user)))
+    rows, page, has_next = page_of(
+        request, form.filter(selectors.notices_with_counts(request.user))
+    )
     context = {
         "form": form,
         "notices": rows,

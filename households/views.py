@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from helpcenter.access import require, visible_or_404
 from helpcenter.errors import DomainError
 from helpcenter.models import Union
+from helpcenter.paging import page_of
 from households import selectors, services
 from households.choices import Relation
 from households.filters import households_filtered
@@ -33,9 +34,6 @@ from households.forms import (
 from households.means_test import NoStandardInForce, household_means_test
 from households.models import Household, LivingStandard, PersonalDataRead, SpotCheck
 
-PAGE_SIZE = 50
-MAX_PAGE = 10_000
-
 
 def _household(request: HttpRequest, pk: int) -> Household:
     return visible_or_404(
@@ -43,21 +41,10 @@ def _household(request: HttpRequest, pk: int) -> Household:
     )
 
 
-def _page(request: HttpRequest, queryset) -> tuple[list, int, bool]:
-    """One page without counting the table: fetch one row more to know if there is a next."""
-    try:
-        number = min(max(int(request.GET.get("page", 1)), 1), MAX_PAGE)
-    except ValueError:
-        number = 1
-    start = (number - 1) * PAGE_SIZE
-    rows = list(queryset[start : start + PAGE_SIZE + 1])
-    return rows[:PAGE_SIZE], number, len(rows) > PAGE_SIZE
-
-
 @require("households.view_household")
 def household_list(request: HttpRequest) -> HttpResponse:
     household_filter = households_filtered(request.user, request.GET)
-    rows, page, has_next = _page(request, household_filter.qs)
+    rows, page, has_next = page_of(request, household_filter.qs)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -391,7 +378,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         .select_related("head", "union")
         .order_by("last_reviewed_on", "registered_on")
     )
-    rows, page, has_next = _page(request, households)
+    rows, page, has_next = page_of(request, households)
     context = {"households": rows, "page": page, "has_next": has_next, "query": ""}
     return render(request, "households/review_queue.html", context)
 
