@@ -6,16 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from helpcenter.models import Union
+from helpcenter.models import Union, union_scope
 from households.models import MONEY, Household
-
-
-def _union_scope(user) -> Q | None:
-    if not getattr(user, "is_authenticated", False) or user.union_id is None:
-        return Q(pk__in=[])
-    if user.works_county_wide:
-        return None
-    return Q(union_id=user.union_id)
 
 
 class Kind(models.TextChoices):
@@ -38,7 +30,7 @@ class State(models.TextChoices):
 
 class ApplicationQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ApplicationQuerySet":
-        scope = _union_scope(user)
+        scope = union_scope(user)
         return self if scope is None else self.filter(scope)
 
 
@@ -159,7 +151,7 @@ class NoticeState(models.TextChoices):
 class NoticeQuerySet(models.QuerySet):
     def visible_to(self, user) -> "NoticeQuerySet":
         """A union's staff see its own notices and the county's notices that list its people."""
-        scope = _union_scope(user)
+        scope = union_scope(user)
         if scope is None:
             return self
         listing_ours = Q(pk__in=Application.objects.filter(scope).values("notice_id")) & ~Q(
@@ -228,10 +220,8 @@ class ObjectionQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ObjectionQuerySet":
         """County staff see every objection; a union's staff those about its own applicants
         (what an objection says about another union's family is not theirs to read)."""
-        scope = _union_scope(user)
-        if scope is None:
-            return self
-        return self.filter(application__union_id=user.union_id)
+        scope = union_scope(user, field="application__union_id")
+        return self if scope is None else self.filter(scope)
 
 
 class Objection(models.Model):

@@ -23,14 +23,21 @@ class UnionKind(models.TextChoices):
     INDUSTRY = "industry", _("Industry union")
 
 
+def union_scope(user, *, field: str = "union_id") -> models.Q | None:
+    """The one rule of visibility: county staff see everything (None); grassroots staff see
+    rows whose `field` is their union; anyone else, nothing. Every visible_to() builds on it."""
+    if not getattr(user, "is_authenticated", False) or user.union_id is None:
+        return models.Q(pk__in=[])
+    if user.works_county_wide:
+        return None
+    return models.Q(**{field: user.union_id})
+
+
 class UnionQuerySet(models.QuerySet):
     def visible_to(self, user) -> "UnionQuerySet":
         """County staff see every union; grassroots staff see their own."""
-        if not getattr(user, "is_authenticated", False) or user.union_id is None:
-            return self.none()
-        if user.works_county_wide:
-            return self.all()
-        return self.filter(pk=user.union_id)
+        scope = union_scope(user, field="pk")
+        return self.all() if scope is None else self.filter(scope)
 
 
 class Union(models.Model):

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from helpcenter.models import Union
+from helpcenter.models import Union, union_scope
 from households.choices import (
     Category,
     Cause,
@@ -26,18 +26,9 @@ from households.choices import (
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
-def _union_scope(user) -> Q | None:
-    """None: everything; a Q: restricted to the user's union; raises nothing."""
-    if not getattr(user, "is_authenticated", False) or user.union_id is None:
-        return Q(pk__in=[])
-    if user.works_county_wide:
-        return None
-    return Q(union_id=user.union_id)
-
-
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user) -> "HouseholdQuerySet":
-        scope = _union_scope(user)
+        scope = union_scope(user)
         return self if scope is None else self.filter(scope)
 
 
@@ -146,10 +137,8 @@ class Household(models.Model):
 
 class MemberQuerySet(models.QuerySet):
     def visible_to(self, user) -> "MemberQuerySet":
-        scope = _union_scope(user)
-        if scope is None:
-            return self
-        return self.filter(household__union_id=user.union_id)
+        scope = union_scope(user, field="household__union_id")
+        return self if scope is None else self.filter(scope)
 
 
 class Member(models.Model):
@@ -558,7 +547,7 @@ class Visit(models.Model):
 
 class SpotCheckQuerySet(models.QuerySet):
     def visible_to(self, user) -> "SpotCheckQuerySet":
-        scope = _union_scope(user)
+        scope = union_scope(user)
         return self if scope is None else self.filter(scope)
 
 
