@@ -1,5 +1,6 @@
 """Named people for every test: a caseworker of union A, one of union B, county staff in every
-role, and an outsider (an account with no role)."""
+role, a supervisor and an administrator of grassroots union A, and an outsider (an account with
+no role)."""
 
 import importlib
 import os
@@ -57,6 +58,8 @@ class People:
     administrator: User
     auditor: User
     outsider: User
+    supervisor_a: User  # a grassroots supervisor of union A
+    administrator_a: User  # a grassroots administrator of union A
     household_a: object = None
     household_b: object = None
     application_a: object = None  # a draft registration of union A
@@ -86,6 +89,10 @@ def people(db) -> People:
         administrator=UserFactory(username="admin", union=county, roles=[Role.ADMINISTRATOR]),
         auditor=UserFactory(username="auditor", union=county, roles=[Role.AUDITOR]),
         outsider=UserFactory(username="outsider", union=union_a, roles=[]),
+        supervisor_a=UserFactory(username="supervisor_a", union=union_a, roles=[Role.SUPERVISOR]),
+        administrator_a=UserFactory(
+            username="administrator_a", union=union_a, roles=[Role.ADMINISTRATOR]
+        ),
     )
 
 

@@ -33,11 +33,14 @@ def test_it_builds_a_county_with_staff_for_every_role():
     assert set(StaffRole.objects.values_list("role", flat=True)) == set(Role.values)
     for union in grassroots:
         assert union.staff.filter(role_grants__role=Role.CASEWORKER).exists()
+    # A grassroots supervisor and a grassroots administrator, so the demo exercises them.
+    for role in (Role.SUPERVISOR, Role.ADMINISTRATOR):
+        assert User.objects.filter(union__in=grassroots, role_grants__role=role).exists()
 
 
 def test_every_printed_demo_login_works(rf):
     logins = printed_logins(seed())
-    assert len(logins) == User.objects.count() == 14
+    assert len(logins) == User.objects.count() == 18
     for username, password in logins.items():
         assert authenticate(rf.post("/accounts/login/"), username=username, password=password)
 

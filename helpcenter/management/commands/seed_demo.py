@@ -61,6 +61,13 @@ class Command(BaseCommand):
             (plan["grassroots_caseworker_prefix"] + union.code, union, [Role.CASEWORKER])
             for union in unions
         ]
+        # Grassroots supervisors and administrators come last, so that adding them left every
+        # earlier account's drawn name, phone and password as it was.
+        by_code = {union.code: union for union in unions}
+        accounts += [
+            (spec["username"], by_code[spec["union"]], spec["roles"])
+            for spec in plan.get("grassroots_staff", [])
+        ]
         logins = []
         for username, union, roles in accounts:
             # Draw name, phone and password for every account, existing or not, so that the
