@@ -98,7 +98,7 @@ class County:
     import_union: object  # an empty union the workbook is imported into
     supervisor: object  # county staff: sees every union
     caseworker: object  # grassroots staff of unions[0]
-    importer: object  # caseworker of import_union
+    importer: object  # supervisor of import_union (enters files approved on paper)
 
 
 # --- Entry point ---------------------------------------------------------------------------------
@@ -301,7 +301,7 @@ def _build_county() -> County:
         import_union=import_union,
         supervisor=staff("bench_supervisor", "基准主管", county, Role.SUPERVISOR),
         caseworker=staff("bench_caseworker", "基准业务员", unions[0], Role.CASEWORKER),
-        importer=staff("bench_importer", "基准导入员", import_union, Role.CASEWORKER),
+        importer=staff("bench_importer", "基准导入员", import_union, Role.SUPERVISOR),
     )
 
 
@@ -623,7 +623,8 @@ def _bench_copy(*, expected: int) -> list[Result]:
 
 def _bench_import(county: County, *, people, rows: int) -> list[Result]:
     """A generated workbook of new households with their members, planned (the preview) and
-    applied (the confirm) as the import page does, into an empty union."""
+    applied (the confirm) as the import page does, into an empty union: a supervisor entering
+    files approved on paper, so that the files themselves are written."""
     from households.importing import apply_import, plan_import
     from households.models import Household, Member
 
@@ -632,7 +633,11 @@ def _bench_import(county: County, *, people, rows: int) -> list[Result]:
         members = _write_workbook(path, people=people, rows=rows)
         start = time.perf_counter()
         plan = plan_import(
-            path, actor=county.importer, union=county.import_union, source_name=path.name
+            path,
+            actor=county.importer,
+            union=county.import_union,
+            source_name=path.name,
+            register_directly=True,
         )
         planned = time.perf_counter() - start
         if plan.errors:

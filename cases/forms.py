@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases import selectors
+from cases import selectors, services
 from cases.models import Application, Channel, Kind, NoticeState, State
 from helpcenter.models import Union
 from households.choices import Health
@@ -87,7 +87,13 @@ class RegistrationEditForm(HouseholdForm):
     """A draft or returned registration: the worker, the proposed household and the reason."""
 
     head_name = forms.CharField(label=_("Worker's name"), max_length=50)
-    head_id_number = ResidentIdField(label=_("Worker's resident ID"))
+    # Never filled in: the ID on file is shown masked above the form and kept when this is left
+    # blank, so an edit form shows no full ID; a correction is typed from the ID card.
+    head_id_number = ResidentIdField(
+        label=_("Worker's resident ID"),
+        required=False,
+        help_text=_("Leave blank to keep the ID on file. To correct it, type the full ID."),
+    )
     head_health = forms.ChoiceField(label=_("Worker's health"), choices=Health.choices)
     reason = _reason_field(_("Why the family needs help"))
 
@@ -218,13 +224,29 @@ class ObjectionForm(forms.Form):
         help_text=_("Leave blank when the objection is anonymous."),
     )
 
-    def __init__(self, *args, notice, **kwargs):
+    def __init__(self, *args, notice, user, **kwargs):
+        """Offers only what `user` may act on: the notice's applications within their scope, and
+        an objection to the whole notice only when they may act on the whole notice."""
         super().__init__(*args, **kwargs)
         self.fields["received_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
-        self.fields["application"].queryset = notice.applications.filter(
-            state__in=[State.IN_NOTICE, State.AWAITING_APPROVAL]
-        ).order_by("id")
-        self.fields["application"].label_from_instance = _application_label
+        application = self.fields["application"]
+        application.queryset = (
+            Application.objects.visible_to(user)
+            .filter(notice=notice, state__in=[State.IN_NOTICE, State.AWAITING_APPROVAL])
+            .select_related("union")
+            .order_by("id")
+        )
+        application.label_from_instance = _application_label
+        if not services.may_act_on_notice(user, notice):
+            application.required = True
+            application.empty_label = _("Choose an applicant of your union")
+            application.error_messages["required"] = _(
+                "Choose the applicant of your union the objection is about."
+            )
+            application.help_text = _(
+                "This notice lists applicants of other unions: an objection to the whole notice "
+                "is recorded by a supervisor of the county federation."
+            )
 
 
 class Resolution(forms.Form):

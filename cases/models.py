@@ -159,6 +159,16 @@ class NoticeQuerySet(models.QuerySet):
         )
         return self.filter(scope | listing_ours)
 
+    def wholly_visible_to(self, user) -> "NoticeQuerySet":
+        """The notices `user` may act on as a whole (post, approve all, an objection to the whole
+        notice): issued by a union in their scope and listing no application outside it. A
+        notice that spans unions is county staff's."""
+        scope = union_scope(user)
+        if scope is None:
+            return self
+        others = Application.objects.filter(notice__isnull=False).exclude(scope)
+        return self.filter(scope).exclude(pk__in=others.values("notice_id"))
+
 
 class Notice(models.Model):
     """公示: a list of proposed recipients posted for a period before approval."""
@@ -219,9 +229,13 @@ class ObjectionState(models.TextChoices):
 class ObjectionQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ObjectionQuerySet":
         """County staff see every objection; a union's staff those about its own applicants
-        (what an objection says about another union's family is not theirs to read)."""
+        (what an objection says about another union's family is not theirs to read) and those
+        about the whole of a notice they may act on as a whole."""
         scope = union_scope(user, field="application__union_id")
-        return self if scope is None else self.filter(scope)
+        if scope is None:
+            return self
+        notice_wide = Q(application=None, notice__in=Notice.objects.wholly_visible_to(user))
+        return self.filter(scope | notice_wide)
 
 
 class Objection(models.Model):

@@ -9,6 +9,7 @@ source nor the PDF's text layer can contain it.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -66,11 +67,14 @@ def notice_context(notice: Notice) -> dict:
 
 def notice_pdf(notice: Notice) -> bytes:
     """The notice as an A4 PDF with Chinese fonts embedded, page numbers and a seal area."""
-    from weasyprint import HTML  # imported here: Pango is needed only when printing
+    from weasyprint import CSS, HTML  # imported here: Pango is needed only when printing
 
     with translation.override("zh-hans"):
-        html = render_to_string("cases/notice_print.html", notice_context(notice))
-    return HTML(string=html).write_pdf()
+        html = render_to_string(
+            "cases/notice_print.html", {**notice_context(notice), "for_pdf": True}
+        )
+    style = CSS(filename=finders.find("css/notice_print.css"))
+    return HTML(string=html).write_pdf(stylesheets=[style])
 
 
 def _suggested_category(application) -> str:

@@ -3,7 +3,13 @@
 
 import rules
 
-from helpcenter.rules import is_administrator, is_caseworker, is_staff_member, is_supervisor
+from helpcenter.rules import (
+    admin_may_manage,
+    is_caseworker,
+    is_county_administrator,
+    is_staff_member,
+    is_supervisor,
+)
 
 may_file = is_caseworker | is_supervisor
 
@@ -25,6 +31,6 @@ rules.add_perm("cases.publish_notice", is_supervisor)
 rules.add_perm("cases.add_objection", is_supervisor)
 rules.add_perm("cases.resolve_objection", is_supervisor)
 
-# Holidays and adjusted working days for years chinese-calendar does not know yet: the admin site.
-for action in ("view", "add", "change", "delete"):
-    rules.add_perm(f"cases.{action}_calendarday", is_administrator)
+# Holidays and adjusted working days for years chinese-calendar does not know yet: the admin
+# site, the county's administrators only (they move every notice's end date).
+admin_may_manage("cases", is_county_administrator, "calendarday")

@@ -1,5 +1,6 @@
 """Reads of applications and notices that more than one page (or the dashboard) uses."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -19,7 +20,7 @@ from cases.models import (
     State,
 )
 from helpcenter.duties import Duty, DutyConflict, ensure_separate_duties
-from helpcenter.models import User
+from helpcenter.models import User, in_scope, union_scope
 from households.choices import Health
 from households.forms import HOUSEHOLD_FIELDS
 from households.models import Household
@@ -29,6 +30,8 @@ SURVEY_WORKING_DAYS = 5
 # The supervisor's inbox shows the notices that end within this many working days.
 CLOSING_SOON_WORKING_DAYS = 2
 SURVEY_STATES = services.SURVEY_STATES
+# An objection about one application can be recorded while it is in notice or awaiting approval.
+OBJECTABLE_STATES = {State.IN_NOTICE, State.AWAITING_APPROVAL}
 
 
 # --- Inboxes --------------------------------------------------------------------------------------
@@ -81,16 +84,73 @@ def approved_relief_unpaid(user: User) -> QuerySet[Application]:
 
 
 def notices_with_counts(user: User) -> QuerySet[Notice]:
+    """Notices with their listed applications (public) and the open objections `user` may read
+    (Objection.visible_to: not those about another union's applicants)."""
+    open_objections = Q(objections__state=ObjectionState.OPEN)
+    if union_scope(user) is not None:  # county staff read every objection
+        open_objections &= Q(objections__in=Objection.objects.visible_to(user))
     return (
         Notice.objects.visible_to(user)
         .select_related("union")
         .annotate(
             application_count=Count("applications", distinct=True),
-            open_objection_count=Count(
-                "objections", filter=Q(objections__state=ObjectionState.OPEN), distinct=True
-            ),
+            open_objection_count=Count("objections", filter=open_objections, distinct=True),
         )
     )
+
+
+# --- What a person may do on a notice's page ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoticeListing:
+    """One application on the notice page: `openable` when the viewer may open it (its own
+    page, its state); otherwise only what the printed notice shows (name, union, programme,
+    amount)."""
+
+    application: Application
+    openable: bool
+
+
+def notice_page(user: User, notice: Notice) -> dict:
+    """What the notice page offers `user`: the listed applications (with or without a link),
+    and which notice-wide actions they may start, with the reason when a notice that spans
+    unions is not theirs to act on as a whole (the services refuse the same)."""
+    applications = notice.applications.select_related("union").order_by("union__code", "id")
+    listings = [
+        NoticeListing(application, in_scope(user, application.union_id))
+        for application in applications
+    ]
+    whole = services.may_act_on_notice(user, notice)
+    ours_open = any(
+        listing.openable and listing.application.state in OBJECTABLE_STATES for listing in listings
+    )
+    awaiting = sum(
+        listing.openable and listing.application.state == State.AWAITING_APPROVAL
+        for listing in listings
+    )
+    supervises = user.has_perm("cases.publish_notice") or user.has_perm("cases.approve_application")
+    return {
+        "listings": listings,
+        "awaiting_approval": awaiting,
+        "may_publish": whole
+        and notice.state == NoticeState.DRAFT
+        and user.has_perm("cases.publish_notice"),
+        "may_approve_all": whole
+        and notice.state == NoticeState.CLOSED
+        and awaiting > 0
+        and user.has_perm("cases.approve_application"),
+        "may_record_objection": user.has_perm("cases.add_objection")
+        and notice.state != NoticeState.DRAFT
+        and (whole or ours_open),
+        "spans_unions_reason": ""
+        if whole or not supervises
+        else _(
+            "This notice lists applicants of other unions: posting it, approving all its "
+            "applications and recording an objection to the whole notice are for a supervisor "
+            "of the county federation. You can act on your own union's applicants one by one."
+        ),
+    }
 
 
 # --- What a person may do with one application -------------------------------------------------

@@ -5,8 +5,10 @@ Each transition is one service: it locks the row, checks the current state and w
 A refusal raises CaseError with a message staff can act on, and changes nothing.
 """
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,14 +27,21 @@ from cases.models import (
 )
 from helpcenter.duties import Duty, ensure_separate_duties
 from helpcenter.errors import DomainError
-from helpcenter.models import Role, Union, User
+from helpcenter.models import Role, Union, User, in_scope
 from households import resident_ids
 from households import services as household_services
-from households.choices import Status
+from households.choices import Cause, Status
 from households.models import Household
+
+if TYPE_CHECKING:
+    from households.importing import PlannedHousehold
 
 EDITABLE_STATES = {State.DRAFT, State.RETURNED}
 MAX_WORKING_DAYS = 30
+# A home visit older than this no longer shows the family as it is; a notice's start date is
+# within this of the day it is prepared (a later posting still refuses a start already past).
+SURVEY_MAX_AGE = timedelta(days=366)
+NOTICE_START_RANGE = timedelta(days=366)
 DECIMAL_FIELDS = {"monthly_income", "monthly_rigid_expenses", "annual_hardship_costs"}
 
 
@@ -129,6 +138,38 @@ def _required(text: str, message: str) -> str:
     return text.strip()
 
 
+# --- Scope: each action checks the object it touches, not only the notice it came through ------
+
+
+def _ensure_in_scope(actor: User, application: Application) -> None:
+    """An action on one application (or an objection about it) needs that application's union
+    within the actor's scope (helpcenter.models.in_scope: the one rule of visibility)."""
+    if not in_scope(actor, application.union_id):
+        raise CaseError(
+            _(
+                "This application belongs to another union: ask a supervisor of that union or "
+                "of the county federation to do this."
+            )
+        )
+
+
+def may_act_on_notice(user: User, notice: Notice) -> bool:
+    """Whether `user` may act on `notice` as a whole (post it, approve all, record or resolve an
+    objection to the whole notice): its union and every application it lists are within their
+    scope (Notice.objects.wholly_visible_to). A notice that spans unions is county staff's."""
+    return Notice.objects.wholly_visible_to(user).filter(pk=notice.pk).exists()
+
+
+def _ensure_acts_on_notice(actor: User, notice: Notice) -> None:
+    if not may_act_on_notice(actor, notice):
+        raise CaseError(
+            _(
+                "This notice lists applicants of other unions: only a supervisor of the county "
+                "federation can do this. Ask one to do it."
+            )
+        )
+
+
 # --- Filing -----------------------------------------------------------------------------------
 
 
@@ -177,28 +218,110 @@ def _ensure_no_pending_registration(
     number: str, *, actor: User, except_pk: int | None = None
 ) -> None:
     """One person, one registration under way: a second is refused while the first is pending."""
+    refusal = registration_refusals(id_numbers=[number], actor=actor, except_pk=except_pk)
+    if refusal:
+        raise CaseError(refusal[number])
+
+
+def registration_refusals(
+    *, id_numbers: Iterable[str], actor: User, except_pk: int | None = None
+) -> dict[str, str]:
+    """Who among `id_numbers` is the head or a listed member of a registration still under way,
+    with the refusal to give each (an import checks a whole workbook at once)."""
+    wanted = set(id_numbers)
     pending = (
-        Application.objects.filter(kind=Kind.REGISTRATION, proposal__head__id_number=number)
+        Application.objects.filter(kind=Kind.REGISTRATION)
         .exclude(state__in=[State.APPROVED, State.REJECTED])
         .exclude(pk=except_pk)
         .select_related("union")
-        .first()
+        .only("proposal", "state", "union__name")
     )
-    if pending is None:
-        return
-    if Application.objects.visible_to(actor).filter(pk=pending.pk).exists():
-        raise CaseError(
-            _("%(name)s already has a registration application under way (%(union)s, %(state)s).")
-            % {
-                "name": pending.applicant_name,
-                "union": pending.union.name,
-                "state": pending.get_state_display(),
+    found: dict[str, tuple[Application, str]] = {}
+    for application in pending.iterator(chunk_size=500):
+        proposal = application.proposal
+        for person in [proposal.get("head") or {}, *proposal.get("members", [])]:
+            number = person.get("id_number")
+            if number in wanted and number not in found:
+                found[number] = (application, person.get("name", ""))
+    visible = set(
+        Application.objects.visible_to(actor)
+        .filter(pk__in={application.pk for application, _name in found.values()})
+        .values_list("pk", flat=True)
+    )
+    refusals = {}
+    for number, (application, name) in found.items():
+        if application.pk in visible:
+            refusals[number] = _(
+                "%(name)s already has a registration application under way (%(union)s, %(state)s)."
+            ) % {
+                "name": name,
+                "union": application.union.name,
+                "state": application.get_state_display(),
             }
+        else:
+            refusals[number] = _(
+                "The person with ID %(masked)s already has a registration under way in another "
+                "union."
+            ) % {"masked": resident_ids.mask(number)}
+    return refusals
+
+
+@transaction.atomic
+def applications_file_from_import(
+    *, actor: User, families: list["PlannedHousehold"], source_name: str
+) -> list[Application]:
+    """建档申请 for the new families of an Excel import, one draft each: the head, the members
+    and the workbook's fields in the proposal, the first step naming the workbook. The import
+    has checked the people (nobody registered or under way) and the fields; the filer checks
+    each draft, records the home visit and submits it."""
+    comment = _(
+        "Filed by import from %(file)s: check it, record the home visit, then submit it."
+    ) % {"file": source_name or "Excel"}
+    applications = [
+        Application(
+            kind=Kind.REGISTRATION,
+            union=family.union,
+            applicant_name=family.head.data.name,
+            reason=_imported_reason(family.values, source_name),
+            proposal={
+                "head": _jsonable(
+                    {k: v for k, v in family.head.data.values().items() if k != "relation"}
+                ),
+                "members": [_jsonable(member.data.values()) for member in family.members],
+                "fields": _jsonable(family.values),
+            },
+            filed_by=actor,
         )
-    raise CaseError(
-        _("The person with ID %(masked)s already has a registration under way in another union.")
-        % {"masked": resident_ids.mask(number)}
+        for family in families
+    ]
+    Application.objects.bulk_create(applications, batch_size=500)
+    ApplicationStep.objects.bulk_create(
+        [
+            ApplicationStep(
+                application=application,
+                actor=actor,
+                from_state="",
+                to_state=State.DRAFT,
+                comment=comment,
+            )
+            for application in applications
+        ],
+        batch_size=500,
     )
+    return applications
+
+
+def _imported_reason(fields: dict, source_name: str) -> str:
+    """Why the family needs help, from the workbook's own words where it has them."""
+    for name in ("hardship_cause_notes", "family_situation"):
+        if (fields.get(name) or "").strip():
+            return fields[name].strip()
+    if fields.get("causes"):
+        causes = "、".join(str(Cause(cause).label) for cause in fields["causes"])
+        return _("Causes of hardship: %(causes)s") % {"causes": causes}
+    return _("Imported from %(file)s: state why the family needs help.") % {
+        "file": source_name or "Excel"
+    }
 
 
 @transaction.atomic
@@ -221,8 +344,10 @@ def application_file_for_household(
         raise CaseError(
             _("A relief application names its programme and a requested amount above 0.")
         )
-    if kind == Kind.EXIT and (follow_up_on is None or follow_up_on <= timezone.localdate()):
+    if kind == Kind.EXIT and follow_up_on is None:
         raise CaseError(_("An exit proposal sets a follow-up visit after today."))
+    if kind == Kind.EXIT:
+        household_services.ensure_follow_up_date(follow_up_on)
     application = Application.objects.create(
         kind=kind,
         union=household.union,
@@ -250,8 +375,15 @@ def application_record_survey(
 ) -> Application:
     """入户调查 of a registration: required before review passes."""
     application = _locked(application, SURVEY_STATES, _("given a survey now"))
-    if survey_on > timezone.localdate():
-        raise CaseError(_("A survey cannot be dated in the future."))
+    earliest = timezone.localdate() - SURVEY_MAX_AGE
+    if not earliest <= survey_on <= timezone.localdate():
+        raise CaseError(
+            _(
+                "Date the home visit on the day it was made: from %(earliest)s to today. An older "
+                "visit no longer shows the family as it is: visit again."
+            )
+            % {"earliest": earliest.isoformat()}
+        )
     application.survey_on = survey_on
     application.survey_visitors = _required(visitors, _("Name who made the home visit."))
     application.survey_findings = _required(findings, _("Write what the home visit found."))
@@ -292,8 +424,7 @@ def application_update(
     if fields is not None:
         proposal["fields"] = _jsonable(fields)
     if follow_up_on is not None:
-        if follow_up_on <= timezone.localdate():
-            raise CaseError(_("An exit proposal sets a follow-up visit after today."))
+        household_services.ensure_follow_up_date(follow_up_on)
         proposal["follow_up_on"] = follow_up_on.isoformat()
     if programme is not None:
         application.programme = programme.strip()
@@ -327,6 +458,7 @@ def application_submit(*, actor: User, application: Application) -> Application:
 def application_review(*, actor: User, application: Application, comment: str = "") -> Application:
     _require_role(actor, Role.SUPERVISOR)
     application = _locked(application, {State.SUBMITTED}, _("reviewed"))
+    _ensure_in_scope(actor, application)
     ensure_separate_duties(user_id=actor.pk, duty=Duty.REVIEW, done_by=duties_done(application))
     if application.kind == Kind.REGISTRATION and not (
         application.survey_on and application.income_check_authorised
@@ -352,6 +484,7 @@ def application_return(*, actor: User, application: Application, reason: str) ->
     _require_role(actor, Role.SUPERVISOR)
     reason = _required(reason, _("Tell the filer what to change."))
     application = _locked(application, RETURNABLE, _("returned"))
+    _ensure_in_scope(actor, application)
     if application.objections.filter(state=ObjectionState.OPEN).exists():
         raise CaseError(_("An open objection holds this application: resolve it first."))
     application.notice = None
@@ -368,6 +501,7 @@ def application_reject(*, actor: User, application: Application, reason: str) ->
     _require_role(actor, Role.SUPERVISOR)
     reason = _required(reason, _("State a reason the applicant can be told."))
     application = _locked(application, RETURNABLE, _("rejected"))
+    _ensure_in_scope(actor, application)
     application.decided_by = actor
     application.decision_reason = reason
     _step(application, actor=actor, to_state=State.REJECTED, comment=reason)
@@ -399,8 +533,24 @@ def notice_create(
         raise CaseError(
             _("A notice lasts from 1 to %(most)d working days.") % {"most": MAX_WORKING_DAYS}
         )
-    if start_on > timezone.localdate() + timedelta(days=366):
-        raise CaseError(_("A notice starts within a year from today."))
+    today = timezone.localdate()
+    if not today - NOTICE_START_RANGE <= start_on <= today + NOTICE_START_RANGE:
+        raise CaseError(
+            _("A notice starts within a year of today: from %(earliest)s to %(latest)s.")
+            % {
+                "earliest": (today - NOTICE_START_RANGE).isoformat(),
+                "latest": (today + NOTICE_START_RANGE).isoformat(),
+            }
+        )
+    ids = [application.pk for application in applications]
+    listed_unions = Application.objects.filter(pk__in=ids).values_list("union_id", flat=True)
+    if not all(in_scope(actor, union_id) for union_id in {union.pk, *listed_unions}):
+        raise CaseError(
+            _(
+                "You can list only your own union's applications on a notice of your own union: "
+                "ask a supervisor of the county federation to prepare a notice that spans unions."
+            )
+        )
     notice = Notice.objects.create(
         title=_required(title, _("Give the notice a title.")),
         union=union,
@@ -411,7 +561,6 @@ def notice_create(
         show_masked_ids=show_masked_ids,
         created_by=actor,
     )
-    ids = [application.pk for application in applications]
     claimed = Application.objects.filter(pk__in=ids, state=State.REVIEWED, notice=None).update(
         notice=notice
     )
@@ -429,6 +578,7 @@ def notice_publish(*, actor: User, notice: Notice, today: date | None = None) ->
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     if notice.state != NoticeState.DRAFT:
         raise CaseError(_("This notice has already been posted."))
+    _ensure_acts_on_notice(actor, notice)
     if notice.start_on < today:
         raise CaseError(
             _(
@@ -507,6 +657,20 @@ def _archive_pdf(notice: Notice) -> None:
 # --- Objections ---------------------------------------------------------------------------------
 
 
+def _ensure_received_while_posted(received_at: datetime, *, notice: Notice) -> None:
+    """An objection is received on or after the day the notice was posted, and not later than
+    now (the day, not the minute: the form's time has no seconds)."""
+    posted_on = timezone.localdate(notice.published_at) if notice.published_at else notice.start_on
+    if not posted_on <= timezone.localdate(received_at) or received_at > timezone.now():
+        raise CaseError(
+            _(
+                "Enter when the objection was received: from the day the notice was posted "
+                "(%(posted)s) up to now."
+            )
+            % {"posted": posted_on.isoformat()}
+        )
+
+
 @transaction.atomic
 def objection_record(
     *,
@@ -522,8 +686,12 @@ def objection_record(
     notice = Notice.objects.get(pk=notice.pk)
     if notice.state == NoticeState.DRAFT:
         raise CaseError(_("Objections are recorded against a posted notice."))
-    if application is not None:
+    _ensure_received_while_posted(received_at, notice=notice)
+    if application is None:
+        _ensure_acts_on_notice(actor, notice)
+    else:
         application = Application.objects.select_for_update().get(pk=application.pk)
+        _ensure_in_scope(actor, application)
     if application is not None and application.notice_id != notice.pk:
         raise CaseError(_("That application is not on this notice."))
     if application is not None and application.state not in {
@@ -570,6 +738,10 @@ def objection_resolve(
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     if objection.state != ObjectionState.OPEN:
         raise CaseError(_("This objection has already been resolved."))
+    if objection.application_id is None:
+        _ensure_acts_on_notice(actor, objection.notice)
+    else:
+        _ensure_in_scope(actor, objection.application)
     note = _required(note, _("Write down what the investigation found."))
     objection.state = ObjectionState.UPHELD if upheld else ObjectionState.DISMISSED
     objection.resolution_note, objection.resolved_by, objection.resolved_at = (
@@ -606,6 +778,7 @@ def application_approve(*, actor: User, application: Application, comment: str =
     the relief that finance then pays."""
     _require_role(actor, Role.SUPERVISOR)
     application = _locked(application, {State.AWAITING_APPROVAL}, _("approved"))
+    _ensure_in_scope(actor, application)
     ensure_separate_duties(user_id=actor.pk, duty=Duty.APPROVE, done_by=duties_done(application))
     if application.objections.filter(state=ObjectionState.OPEN).exists():
         raise CaseError(_("An open objection holds this application: resolve it first."))
@@ -629,6 +802,14 @@ def _proposed_fields(application: Application) -> dict:
     return fields
 
 
+def _proposed_member(values: dict) -> household_services.MemberData:
+    """A person of the proposal (the head, or a member an import brought)."""
+    values = dict(values)
+    if "monthly_income" in values:
+        values["monthly_income"] = Decimal(values["monthly_income"])
+    return household_services.MemberData(**values)
+
+
 def proposed_household(application: Application) -> Household:
     """The file a registration proposes, unsaved (for the means test on the notice)."""
     return Household(union=application.union, **_proposed_fields(application))
@@ -639,7 +820,8 @@ def _carry_out(application: Application, *, actor: User) -> None:
         application.household = household_services.household_register(
             actor=actor,
             union=application.union,
-            head=household_services.MemberData(**application.proposal["head"]),
+            head=_proposed_member(application.proposal["head"]),
+            members=[_proposed_member(m) for m in application.proposal.get("members", [])],
             **_proposed_fields(application),
         )
     elif application.kind == Kind.EXIT:
@@ -664,12 +846,20 @@ def _carry_out(application: Application, *, actor: User) -> None:
 
 def notice_approve_all(*, actor: User, notice: Notice) -> tuple[int, list[str]]:
     """Approve every unobjected application of a closed notice, each in its own transaction
-    (two supervisors at once approve each application once). Returns (approved, refusals)."""
+    (two supervisors at once approve each application once). Returns (approved, refusals).
+    Only someone who may act on the whole notice approves all (a grassroots supervisor a notice
+    that lists their own union's applicants only); each approval checks its application again."""
+    _require_role(actor, Role.SUPERVISOR)
     notice = Notice.objects.get(pk=notice.pk)
     if notice.state != NoticeState.CLOSED:
         raise CaseError(_("Applications are approved after the notice period has ended."))
+    _ensure_acts_on_notice(actor, notice)
     approved, refusals = 0, []
-    pending = notice.applications.filter(state=State.AWAITING_APPROVAL).values_list("pk", flat=True)
+    pending = (
+        Application.objects.visible_to(actor)
+        .filter(notice=notice, state=State.AWAITING_APPROVAL)
+        .values_list("pk", flat=True)
+    )
     for pk in list(pending):
         try:
             application_approve(actor=actor, application=Application(pk=pk))

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from io import BytesIO
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,10 +31,11 @@ from cases.forms import (
     ReturnForm,
     SurveyForm,
 )
-from cases.models import Application, Kind, Notice, NoticeState, Objection, ObjectionState, State
-from helpcenter.access import require, visible_or_404
+from cases.models import Application, Kind, Notice, NoticeState, Objection, ObjectionState
+from helpcenter.access import log_denied, require, visible_or_404
 from helpcenter.errors import DomainError
 from helpcenter.paging import page_of
+from households import services as household_services
 from households.forms import HOUSEHOLD_FIELDS
 from households.models import Household
 from households.selectors import document_checklist
@@ -141,6 +143,13 @@ def application_for_household(request: HttpRequest, household_pk: int) -> HttpRe
 @require("cases.view_application")
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
+    # Proposed resident IDs are masked; ?reveal=ids shows them in full to those allowed, logged.
+    reveal = request.GET.get("reveal") == "ids" and application.kind == Kind.REGISTRATION
+    if reveal and not household_services.resident_ids_shown(
+        reader=request.user, application=application
+    ):
+        log_denied(request, reason="permission households.view_resident_id")
+        raise PermissionDenied
     objections = list(application.objections.select_related("notice", "resolved_by"))
     open_count = sum(objection.state == ObjectionState.OPEN for objection in objections)
     notice = application.notice
@@ -154,6 +163,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "head": selectors.proposal_head(application),
         "proposal": selectors.proposal_rows(application),
         "follow_up_on": application.proposal.get("follow_up_on"),
+        "reveal_ids": reveal,
         "notice_visible": notice is not None
         and Notice.objects.visible_to(request.user).filter(pk=notice.pk).exists(),
         "review_form": CommentForm(),
@@ -186,7 +196,6 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "requested_amount": application.requested_amount,
         "follow_up_on": application.proposal.get("follow_up_on"),
         "head_name": head.get("name"),
-        "head_id_number": head.get("id_number"),
         "head_health": head.get("health"),
         **application.proposal.get("fields", {}),
     }
@@ -197,7 +206,8 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if is_registration:
             head = {
                 "name": values.pop("head_name"),
-                "id_number": values.pop("head_id_number"),
+                # Left blank, the ID on file stays: the form shows it masked (see the form).
+                "id_number": values.pop("head_id_number") or head.get("id_number"),
                 "health": values.pop("head_health"),
             }
             values = {"fields": values, "head": head}
@@ -379,19 +389,17 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         notice = _notice(request, pk)
-    applications = notice.applications.select_related("union").order_by("union__code", "id")
     context = {
         "notice": notice,
         "rows": printing.notice_rows(notice),
-        "applications": applications,
-        "awaiting_approval": sum(a.state == State.AWAITING_APPROVAL for a in applications),
+        **selectors.notice_page(request.user, notice),
         "objections": Objection.objects.visible_to(request.user)
         .filter(notice=notice)
         .select_related("application", "recorded_by", "resolved_by"),
         "end_preview": None
         if notice.end_on
         else services.notice_period_end(start=notice.start_on, working_days=notice.working_days),
-        "objection_form": ObjectionForm(notice=notice),
+        "objection_form": ObjectionForm(notice=notice, user=request.user),
         "resolution_form": Resolution(),
     }
     return render(request, "cases/notice_detail.html", context)
@@ -453,7 +461,7 @@ def notice_pdf(request: HttpRequest, pk: int) -> FileResponse:
 @require("cases.add_objection")
 def objection_record(request: HttpRequest, pk: int) -> HttpResponse:
     notice = _notice(request, pk)
-    form = ObjectionForm(request.POST or None, notice=notice)
+    form = ObjectionForm(request.POST or None, notice=notice, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.objection_record(actor=request.user, notice=notice, **form.cleaned_data)
@@ -472,7 +480,12 @@ def objection_record(request: HttpRequest, pk: int) -> HttpResponse:
 @require("cases.resolve_objection")
 def objection_resolve(request: HttpRequest, pk: int, objection_pk: int) -> HttpResponse:
     notice = _notice(request, pk)
-    objection = get_object_or_404(notice.objections.select_related("application"), pk=objection_pk)
+    objection = visible_or_404(
+        Objection.objects.visible_to(request.user)
+        .filter(notice=notice)
+        .select_related("application"),
+        pk=objection_pk,
+    )
     form = Resolution(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -12,7 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from helpcenter import selectors
-from helpcenter.models import Role, Union, User
+from helpcenter.models import Union, User
 
 
 @dataclass(frozen=True)
@@ -26,28 +26,33 @@ class Card:
 def organisation_cards(user: User) -> list[Card]:
     unions = Union.objects.visible_to(user)
     return [
-        Card(_("Unions in my scope"), unions.count(), _("unions"), reverse("org:union_list")),
+        Card(_("Unions in my scope"), unions.count(), _("union(s)"), reverse("org:union_list")),
         Card(_("Active staff in my scope"), selectors.staff_visible_to(user).count(), _("people")),
     ]
 
 
 def administration_cards(user: User) -> list[Card]:
-    if not user.has_role(Role.ADMINISTRATOR):
-        return []
-    return [
-        Card(
-            _("Accounts locked after failed logins"),
-            selectors.locked_account_count(),
-            _("accounts"),
-            reverse("admin:axes_accessattempt_changelist"),
-        ),
-        Card(
-            _("Active accounts without a role"),
-            User.objects.filter(is_active=True, role_grants__isnull=True).count(),
-            _("accounts"),
-            reverse("admin:helpcenter_user_changelist"),
-        ),
-    ]
+    """The login log is the county's; accounts are counted within the administrator's scope."""
+    cards = []
+    if user.has_perm("axes.view_accessattempt"):
+        cards.append(
+            Card(
+                _("Accounts locked after failed logins"),
+                selectors.locked_account_count(),
+                _("accounts"),
+                reverse("admin:axes_accessattempt_changelist"),
+            )
+        )
+    if user.has_perm("helpcenter.view_user"):
+        cards.append(
+            Card(
+                _("Active accounts without a role"),
+                selectors.staff_visible_to(user).filter(role_grants__isnull=True).count(),
+                _("accounts"),
+                reverse("admin:helpcenter_user_changelist"),
+            )
+        )
+    return cards
 
 
 def _household_cards(user: User) -> list[Card]:

@@ -23,14 +23,33 @@ class UnionKind(models.TextChoices):
     INDUSTRY = "industry", _("Industry union")
 
 
+EVERY_UNION = object()  # what county staff see: every union
+
+
+def _scope_of(user) -> object:
+    """EVERY_UNION for county staff, their union's id for grassroots staff, None for anyone
+    else (anonymous, an account with no union)."""
+    if not getattr(user, "is_authenticated", False) or user.union_id is None:
+        return None
+    return EVERY_UNION if user.works_county_wide else user.union_id
+
+
 def union_scope(user, *, field: str = "union_id") -> models.Q | None:
     """The one rule of visibility: county staff see everything (None); grassroots staff see
     rows whose `field` is their union; anyone else, nothing. Every visible_to() builds on it."""
-    if not getattr(user, "is_authenticated", False) or user.union_id is None:
+    scope = _scope_of(user)
+    if scope is None:
         return models.Q(pk__in=[])
-    if user.works_county_wide:
+    if scope is EVERY_UNION:
         return None
-    return models.Q(**{field: user.union_id})
+    return models.Q(**{field: scope})
+
+
+def in_scope(user, union_id: int | None) -> bool:
+    """The same rule for one object already in hand: whether a row of `union_id` is within
+    `user`'s scope (the services check each object they act on with it)."""
+    scope = _scope_of(user)
+    return scope is EVERY_UNION or (scope is not None and union_id == scope)
 
 
 class UnionQuerySet(models.QuerySet):

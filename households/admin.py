@@ -1,20 +1,22 @@
-"""Administrators keep the standards, thresholds and document types here. Household files are
-changed only through the product's pages and services, which record every change."""
+"""The county's administrators keep the standards, thresholds and document types here.
+Household files are changed only through the product's pages and services, which record every
+change."""
 
 from django.contrib import admin
 
+from helpcenter.admin_site import ScopedModelAdmin
 from households.models import ClassificationPolicy, DocumentType, LivingStandard
 
 
 @admin.register(LivingStandard)
-class LivingStandardAdmin(admin.ModelAdmin):
+class LivingStandardAdmin(ScopedModelAdmin):
     list_display = ["county", "effective_from", "monthly_amount", "source"]
     list_filter = ["county"]
     date_hierarchy = "effective_from"
 
 
 @admin.register(ClassificationPolicy)
-class ClassificationPolicyAdmin(admin.ModelAdmin):
+class ClassificationPolicyAdmin(ScopedModelAdmin):
     list_display = [
         "county",
         "effective_from",
@@ -28,6 +30,6 @@ class ClassificationPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(DocumentType)
-class DocumentTypeAdmin(admin.ModelAdmin):
+class DocumentTypeAdmin(ScopedModelAdmin):
     list_display = ["name", "code", "causes", "required_for_all", "position"]
     list_editable = ["position"]

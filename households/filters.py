@@ -16,10 +16,23 @@ from households.choices import Category, Cause, Degree, Employment, Relation, St
 from households.models import Household, Member
 
 FILE_NUMBER = re.compile(r"^\d{2,10}-(\d{4}(-\d{0,6})?)?$")
+# Longer than any name, ID or file number; a longer search is refused before it reaches the
+# database (SQLite refuses a LIKE pattern of 50,000 bytes: a 500 otherwise).
+SEARCH_MAX_LENGTH = 100
 
 
 class HouseholdFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search")
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="search",
+        max_length=SEARCH_MAX_LENGTH,
+        error_messages={
+            "max_length": _(
+                "Search with at most %(limit_value)d characters: a name, initials, an ID or its "
+                "last digits, or a file number."
+            )
+        },
+    )
     union = django_filters.ModelChoiceFilter(
         label=_("Union"), empty_label=_("All"), queryset=Union.objects.none()
     )

@@ -28,6 +28,8 @@ class ResidentIdField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value)
+        if value in self.empty_values:  # only when not required: the caller keeps what it has
+            return ""
         try:
             return resident_ids.clean(value)
         except resident_ids.InvalidResidentId as error:

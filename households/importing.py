@@ -1,12 +1,22 @@
 """Importing household files from a workbook: read and plan everything, then apply in one go.
 
 `plan_import` reads every row, checks it and decides, household by household, whether the row
-creates a file, updates one or changes nothing, collecting every error with its sheet, its row as
-Excel shows it, its column and what to do. `apply_import` writes a plan without errors in one
-transaction: new files in bulk (households, members, one timeline event each, as
-`household_register` would), changed files through the services (`household_update` with the
-IMPORTED action, `member_add`, `member_update`), which record their own events. Anything that
-fails rolls the whole import back.
+brings a new family, updates a file or changes nothing, collecting every error with its sheet, its
+row as Excel shows it, its column and what to do. `apply_import` writes a plan without errors in
+one transaction. New families follow the same rule as the pages: they become registration
+applications (建档申请, drafts that go through survey, review, notice and approval), unless a
+supervisor enters files already approved on paper (`register_directly`, migrating a county's
+archive): then the files are created in bulk (households, members, one IMPORT_CREATED event each
+naming who and the workbook). Changed files are written as the services would (`household_update`
+with the IMPORTED action, `member_add`, `member_update`). Anything that fails rolls the whole
+import back.
+
+The plan is made once (the upload) and kept until it is confirmed; `apply_import` checks again
+what can have changed meanwhile: who may import, the files' scope, a file or member changed since
+the plan, a person registered or filed meanwhile.
+
+The module stays whole (past the usual length) because planning and applying share the plan's
+classes and its rules of matching; the workbook's reading is households/workbook.py.
 
 Matching: a household row matches a file by 档案编号 when given, else by the head's resident ID.
 An empty cell leaves a stored value as it is; the import never deletes a file or a member and
@@ -17,6 +27,7 @@ it differs, because a category changes through the classification step.
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -36,6 +47,7 @@ from households.services import MemberData
 from households.workbook import (
     COLUMNS,
     HOUSEHOLD_SHEET,
+    MEMBER_SHEET,
     NEW_FILE_REQUIRED,
     CellError,
     Column,
@@ -83,6 +95,8 @@ HOUSEHOLD_UNCHECKED = [
     "registered_on",
 ]
 MEMBER_UNCHECKED = ["household", "name_initials", "id_number", "relation", "health", "school_stage"]
+# What must be as the plan saw it when an update is applied (the union by its key: no query).
+HOUSEHOLD_SNAPSHOT = ["union_id" if name == "union" else name for name in services.TRACKED_FIELDS]
 MEMBER_DETAILS = [
     "health",
     "disability_level",
@@ -94,9 +108,21 @@ MEMBER_DETAILS = [
 
 
 def importable_unions(actor: User | None) -> QuerySet:
-    """The grassroots unions files may be imported into (the command, without actor: all)."""
+    """The grassroots unions files may be imported into (without actor: all)."""
     unions = Union.objects.all() if actor is None else Union.objects.visible_to(actor)
     return unions.filter(is_active=True).exclude(kind=UnionKind.COUNTY)
+
+
+def may_register_directly(actor: User) -> bool:
+    """Entering files approved on paper skips the workflow: a supervisor's, as on the pages."""
+    return actor.has_perm("households.register_household")
+
+
+# The registration workflow belongs to the cases app, which depends on households: cases hands
+# in its two functions at start-up (CasesConfig.ready), so households does not import cases.
+#   "refusals": (id_numbers=, actor=) → {resident ID: why a registration is refused now}
+#   "file": (actor=, families=list[PlannedHousehold], source_name=) → applications filed
+REGISTRATION_WORKFLOW: dict[str, Callable] = {}
 
 
 # --- The plan ---------------------------------------------------------------------------------
@@ -174,6 +200,8 @@ class PlannedHousehold:
 @dataclass
 class ImportPlan:
     source_name: str
+    # False: new families become registration applications; True: files approved on paper.
+    register_directly: bool = False
     households: list[PlannedHousehold] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -217,10 +245,10 @@ class _Row:
 
 
 class _Planner:
-    def __init__(self, *, actor: User | None, union: Union, source_name: str):
+    def __init__(self, *, actor: User, union: Union, source_name: str, register_directly: bool):
         self.actor = actor
         self.default_union = union
-        self.plan = ImportPlan(source_name=source_name)
+        self.plan = ImportPlan(source_name=source_name, register_directly=register_directly)
         self.unions = list(importable_unions(actor))
         self.union_keys = {}
         for allowed in self.unions:
@@ -237,6 +265,9 @@ class _Planner:
         self.plan.errors.append(RowError(title, row, column, message))
 
     def run(self, source) -> ImportPlan:
+        if self.plan.register_directly and not may_register_directly(self.actor):
+            self.plan.errors.append(_direct_refusal())
+            return self.plan
         read = read_workbook(source)
         for problem in read.problems:
             self.plan.errors.append(
@@ -270,9 +301,41 @@ class _Planner:
                 self.plan_member(row, by_head, failed_heads)
         for planned in self.plan.households:
             self.finish(planned)
+        self.check_registrations()
+        self.note_unused_columns()
         sheet_order = {read.household.title: 0, read.member.title if read.member else "": 1}
         self.plan.errors.sort(key=lambda e: (sheet_order.get(e.sheet, -1), e.row or 0))
         return self.plan
+
+    def check_registrations(self) -> None:
+        """Nobody new in the file may have a registration under way (cases' rule)."""
+        rows: dict[str, tuple[Sheet, int | None]] = {}
+        for planned in self.plan.households:
+            if planned.existing is None:
+                rows[planned.head.data.id_number] = (self.households_sheet, planned.row)
+            for member in planned.members:
+                if member.existing is None:
+                    rows[member.data.id_number] = (self.members_sheet, member.row)
+        if not rows:
+            return
+        refusals = REGISTRATION_WORKFLOW["refusals"](id_numbers=list(rows), actor=self.actor)
+        for number, message in refusals.items():
+            sheet, row = rows[number]
+            self.error(sheet, row, "id_number", message)
+
+    def note_unused_columns(self) -> None:
+        """What a registration application does not take from the row: the workflow decides."""
+        if self.plan.register_directly:
+            return
+        new = self.plan.with_action("create")
+        if any(p.file_number or p.category or p.registered_on != self.today for p in new):
+            self.plan.notes.append(
+                _(
+                    "档案编号, 建档日期 and 困难类别 of new families are not used: a file gets its "
+                    "number and date when its registration is approved, and its category from "
+                    "the means test."
+                )
+            )
 
     def parse(self, sheet: Sheet) -> list[_Row]:
         rows = []
@@ -681,25 +744,106 @@ def _head_mismatch(existing: Household) -> str:
     }
 
 
-def plan_import(source, *, actor: User | None, union: Union, source_name: str = "") -> ImportPlan:
-    """Read and check the whole workbook; nothing is written."""
-    return _Planner(actor=actor, union=union, source_name=source_name).run(source)
+def plan_import(
+    source,
+    *,
+    actor: User,
+    union: Union,
+    source_name: str = "",
+    register_directly: bool = False,
+) -> ImportPlan:
+    """Read and check the whole workbook; nothing is written. New families are planned as
+    registration applications, or with `register_directly` (a supervisor's) as files."""
+    planner = _Planner(
+        actor=actor, union=union, source_name=source_name, register_directly=register_directly
+    )
+    return planner.run(source)
+
+
+def _direct_refusal() -> RowError:
+    return RowError(
+        HOUSEHOLD_SHEET,
+        None,
+        "",
+        _(
+            "Only a supervisor may enter files approved on paper. Without that choice, new "
+            "families are filed as registration applications."
+        ),
+    )
 
 
 # --- Applying ---------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def apply_import(plan: ImportPlan, *, actor: User | None) -> None:
-    """Write a plan without errors, all or nothing."""
+def apply_import(plan: ImportPlan, *, actor: User) -> None:
+    """Write a plan without errors, all or nothing, checking again what can have changed since
+    it was made (the preview may be hours old)."""
     if plan.errors:
         raise ImportFailed(plan.errors[0])
-    _create(plan, plan.with_action("create"), actor=actor)
+    if plan.register_directly and not may_register_directly(actor):
+        raise ImportFailed(_direct_refusal())
+    _ensure_still_allowed(plan, actor=actor)
+    new = plan.with_action("create")
+    _ensure_nobody_filed_meanwhile(plan, new, actor=actor)
+    if plan.register_directly:
+        _create(plan, new, actor=actor)
+    elif new:
+        REGISTRATION_WORKFLOW["file"](actor=actor, families=new, source_name=plan.source_name)
     _update(plan.with_action("update"), actor=actor)
     plan.applied = True
 
 
-def _create(plan: ImportPlan, new: list[PlannedHousehold], *, actor: User | None) -> None:
+def _ensure_still_allowed(plan: ImportPlan, *, actor: User) -> None:
+    """The actor may still import into each new family's union and change each file."""
+    unions = set(importable_unions(actor).values_list("pk", flat=True))
+    refused = next(
+        (p for p in plan.households if p.existing is None and p.union.pk not in unions), None
+    )
+    if refused is not None:
+        raise ImportFailed(
+            RowError(HOUSEHOLD_SHEET, refused.row, "", _union_message(refused.union.name))
+        )
+    pks = sorted({p.existing.pk for p in plan.households if p.existing is not None})
+    for chunk in _chunks(pks):
+        visible = set(
+            Household.objects.visible_to(actor).filter(pk__in=chunk).values_list("pk", flat=True)
+        )
+        for planned in plan.households:
+            if planned.existing is not None and planned.existing.pk in set(chunk) - visible:
+                message = _(
+                    "File number %(number)s is not among the files you may change. Leave "
+                    "档案编号 blank for a new file."
+                ) % {"number": planned.existing.file_number}
+                raise ImportFailed(RowError(HOUSEHOLD_SHEET, planned.row, "", message))
+
+
+def _ensure_nobody_filed_meanwhile(
+    plan: ImportPlan, new: list[PlannedHousehold], *, actor: User
+) -> None:
+    """Nobody new in the plan was registered or filed for registration since it was made."""
+    people = {
+        member.data.id_number: (MEMBER_SHEET, member.row)
+        if member.row
+        else (HOUSEHOLD_SHEET, planned.row)
+        for planned in plan.households
+        for member in [planned.head, *planned.members]
+        if member.existing is None
+    }
+    if not people:
+        return
+    if not plan.register_directly:  # bulk_create's unique IDs catch it for new files
+        for chunk in _chunks(sorted(people)):
+            if Member.objects.filter(id_number__in=chunk).exists():
+                raise ImportFailed(_conflict())
+    refusals = REGISTRATION_WORKFLOW["refusals"](id_numbers=list(people), actor=actor)
+    for number, message in refusals.items():
+        sheet, row = people[number]
+        raise ImportFailed(RowError(sheet, row, "", message))
+
+
+def _create(plan: ImportPlan, new: list[PlannedHousehold], *, actor: User) -> None:
+    """Files approved on paper, entered directly (a supervisor's choice)."""
     if not new:
         return
     list(Union.objects.select_for_update().filter(pk__in={p.union.pk for p in new}).order_by("pk"))
@@ -731,13 +875,16 @@ def _create(plan: ImportPlan, new: list[PlannedHousehold], *, actor: User | None
     for planned, household in zip(new, households, strict=True):
         household.head = planned.head.instance
     category_label = str(Household._meta.get_field("category").verbose_name)
-    note = _("Registered by import from %(file)s") % {"file": plan.source_name or "Excel"}
+    note = _("Entered by %(actor)s from %(file)s, approved on paper") % {
+        "actor": actor,
+        "file": plan.source_name or "Excel",
+    }
     HouseholdEvent.objects.bulk_create(
         [
             HouseholdEvent(
                 household=household,
                 actor=actor,
-                action=EventAction.IMPORTED,
+                action=EventAction.IMPORT_CREATED,
                 changes={category_label: ["", household.get_category_display()]}
                 if household.category
                 else {},
@@ -785,6 +932,7 @@ def _update(updates: list[PlannedHousehold], *, actor: User | None) -> None:
     for planned in updates:
         if planned.values:
             household = locked[planned.existing.pk]
+            _ensure_unchanged(household, planned.existing, HOUSEHOLD_SNAPSHOT, planned)
             changes = services.apply_changes(household, planned.values, services.TRACKED_FIELDS)
             if changes.after:
                 changed.append((household, set(changes.after)))
@@ -794,8 +942,9 @@ def _update(updates: list[PlannedHousehold], *, actor: User | None) -> None:
     people = [(p, m) for p in updates for m in [p.head, *p.members] if m.existing and m.changed]
     locked = _locked(Member, [member.existing.pk for _planned, member in people])
     changed = []
-    for _planned, planned_member in people:
+    for planned, planned_member in people:
         member = locked[planned_member.existing.pk]
+        _ensure_unchanged(member, planned_member.existing, services.MEMBER_FIELDS, planned)
         changes = services.apply_changes(
             member, planned_member.data.values(), services.MEMBER_FIELDS
         )
@@ -824,6 +973,18 @@ def _update(updates: list[PlannedHousehold], *, actor: User | None) -> None:
         raise ImportFailed(_conflict()) from None
     _check_sizes([planned.existing.pk for planned in updates])
     HouseholdEvent.objects.bulk_create(events, batch_size=BATCH)
+
+
+def _ensure_unchanged(row, planned_from, names: list[str], planned: PlannedHousehold) -> None:
+    """The stored row is as it was when the plan was made: the plan writes whole values, so it
+    would otherwise undo someone's change made since the preview."""
+    if all(getattr(row, name) == getattr(planned_from, name) for name in names):
+        return
+    message = _(
+        "File %(number)s was changed after the preview. Nothing was saved: upload the workbook "
+        "again to see the file as it is now."
+    ) % {"number": planned.existing.file_number}
+    raise ImportFailed(RowError(HOUSEHOLD_SHEET, planned.row, "", message))
 
 
 def _locked(model, pks: list[int]) -> dict:
@@ -879,15 +1040,27 @@ def _conflict() -> RowError:
 def import_households(
     source,
     *,
-    actor: User | None,
+    actor: User,
     union: Union,
     source_name: str = "",
+    register_directly: bool = False,
     dry_run: bool = False,
 ) -> ImportPlan:
     """Plan, and unless it is a dry run or there are errors, apply. The plan says what happened."""
-    plan = plan_import(source, actor=actor, union=union, source_name=source_name)
+    plan = plan_import(
+        source,
+        actor=actor,
+        union=union,
+        source_name=source_name,
+        register_directly=register_directly,
+    )
     if plan.errors or dry_run:
         return plan
+    return confirm_import(plan, actor=actor)
+
+
+def confirm_import(plan: ImportPlan, *, actor: User) -> ImportPlan:
+    """Apply a plan made earlier (the preview's); a refusal is added to its errors."""
     try:
         apply_import(plan, actor=actor)
     except ImportFailed as failure:

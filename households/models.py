@@ -4,7 +4,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +24,8 @@ from households.choices import (
 )
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+# 家庭人口: the people living together and sharing income; more than this is a typing error.
+MAX_HOUSEHOLD_SIZE = 20
 
 
 class HouseholdQuerySet(models.QuerySet):
@@ -56,7 +58,16 @@ class Household(models.Model):
         _("model worker"), max_length=20, choices=ModelWorkerLevel.choices, blank=True
     )
     # Income and means
-    size = models.PositiveSmallIntegerField(_("household size"), validators=[MinValueValidator(1)])
+    size = models.PositiveSmallIntegerField(
+        _("household size"),
+        validators=[
+            MinValueValidator(1),
+            MaxValueValidator(
+                MAX_HOUSEHOLD_SIZE,
+                _("A household has from 1 to %(limit_value)s people: check the number."),
+            ),
+        ],
+    )
     monthly_income = models.DecimalField(
         _("monthly household income"), validators=[MinValueValidator(Decimal(0))], **MONEY
     )
@@ -348,6 +359,7 @@ class EventAction(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     UPDATED = "updated", _("Updated")
     IMPORTED = "imported", _("Updated by import")
+    IMPORT_CREATED = "import_created", _("Created by import")  # a file approved on paper
     CLASSIFIED = "classified", _("Classified")
     REVIEWED = "reviewed", _("Yearly review")
     EXITED = "exited", _("Exited hardship")
@@ -397,20 +409,39 @@ class HouseholdEvent(models.Model):
 
 class PersonalDataReadQuerySet(models.QuerySet):
     def visible_to(self, user) -> "PersonalDataReadQuerySet":
-        return self.filter(household__in=Household.objects.visible_to(user))
+        applications_in_scope = union_scope(user, field="application__union_id") or Q()
+        return self.filter(
+            Q(household__in=Household.objects.visible_to(user))
+            | (Q(application__isnull=False) & applications_in_scope)
+        )
 
 
 class PersonalDataRead(models.Model):
-    """A full resident ID was shown to someone: who, whose, when."""
+    """A full resident ID was shown to someone: who, whose (a household's file or the household
+    a registration application proposes), when. Who may see one: households.view_resident_id."""
 
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    application = models.ForeignKey(
+        "cases.Application", on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
     reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
     objects = PersonalDataReadQuerySet.as_manager()
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(household__isnull=False, application__isnull=True)
+                | Q(household__isnull=True, application__isnull=False),
+                name="personal_data_read_of_one_file_or_application",
+            )
+        ]
+
     def __str__(self) -> str:
-        return f"{self.reader} {self.household}"
+        return f"{self.reader} {self.household or self.application}"
 
 
 # --- Proof documents -------------------------------------------------------------------------

@@ -8,9 +8,10 @@ import math
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -33,10 +34,18 @@ from households.models import (
     HouseholdEvent,
     Measure,
     Member,
+    PersonalDataRead,
     SpotCheck,
     Visit,
 )
 from households.pinyin import initials
+
+if TYPE_CHECKING:
+    from cases.models import Application
+
+# How far ahead a plan may reach: a follow-up visit after an exit, a help-plan measure's target.
+FOLLOW_UP_HORIZON = timedelta(days=366)
+MEASURE_HORIZON = timedelta(days=3 * 365 + 1)
 
 TRACKED_FIELDS = [
     "union",
@@ -270,6 +279,21 @@ def household_register(
     return household
 
 
+# --- Full resident IDs -------------------------------------------------------------------------
+
+
+def resident_ids_shown(
+    *, reader: User, household: Household | None = None, application: "Application | None" = None
+) -> bool:
+    """Whether `reader` sees full resident IDs on this file or application page: the one rule is
+    households.view_resident_id. Each time they do, the read is logged (PersonalDataRead); to
+    anyone else the page shows them masked and nothing is logged."""
+    if not reader.has_perm("households.view_resident_id"):
+        return False
+    PersonalDataRead.objects.create(reader=reader, household=household, application=application)
+    return True
+
+
 # --- Changes ----------------------------------------------------------------------------------
 
 
@@ -473,6 +497,18 @@ def _require_reason(reason: str) -> str:
     return reason.strip()
 
 
+def ensure_follow_up_date(follow_up_on: date) -> None:
+    """A follow-up visit after an exit (or proposed in an exit application): after today and
+    within a year, while the family's situation is still the one that was assessed."""
+    today = timezone.localdate()
+    latest = today + FOLLOW_UP_HORIZON
+    if not today < follow_up_on <= latest:
+        raise HouseholdError(
+            _("Set the follow-up visit after today and no later than %(latest)s.")
+            % {"latest": latest.isoformat()}
+        )
+
+
 @transaction.atomic
 def household_exit(
     *, actor: User, household: Household, reason: str, follow_up_on: date
@@ -484,9 +520,8 @@ def household_exit(
         {Status.REGISTERED},
         _("Only a registered household can exit hardship; this one is %(status)s."),
     )
+    ensure_follow_up_date(follow_up_on)
     today = timezone.localdate()
-    if follow_up_on <= today:
-        raise HouseholdError(_("The follow-up visit must be after today."))
     household.status, household.ended_on, household.end_reason = Status.EXITED, today, reason
     household.next_visit_on = follow_up_on
     household.save(update_fields=["status", "ended_on", "end_reason", "next_visit_on"])
@@ -639,6 +674,12 @@ def document_add(
 def measure_add(
     *, actor: User, household: Household, description: str, owner: str, target_date: date
 ) -> Measure:
+    today = timezone.localdate()
+    if not today <= target_date <= today + MEASURE_HORIZON:
+        raise HouseholdError(
+            _("Set the target date from today to %(latest)s: a measure still to be carried out.")
+            % {"latest": (today + MEASURE_HORIZON).isoformat()}
+        )
     measure = Measure(
         household=household, description=description, owner=owner, target_date=target_date
     )

@@ -89,10 +89,10 @@ def household_create(request: HttpRequest) -> HttpResponse:
 @require("households.view_household")
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
-    PersonalDataRead.objects.create(household=household, reader=request.user)
     checklist = selectors.document_checklist(household)
     context = {
         "household": household,
+        "show_ids": services.resident_ids_shown(reader=request.user, household=household),
         "members": household.members.all(),
         "classification": household.classifications.select_related(
             "decided_by", "standard"
@@ -322,8 +322,12 @@ def measure_add(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     form = MeasureForm(request.POST)
     if form.is_valid():
-        services.measure_add(actor=request.user, household=household, **form.cleaned_data)
-        messages.success(request, _("The measure was added to the help plan."))
+        try:
+            services.measure_add(actor=request.user, household=household, **form.cleaned_data)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The measure was added to the help plan."))
     else:
         messages.error(request, _form_errors(form))
     return redirect(f"{household_url(household)}#plan")

@@ -12,12 +12,14 @@ raise `CellError` with a message that says what to do.
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
+from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -622,28 +624,78 @@ class ReadResult:
     problems: list[SheetProblem] = field(default_factory=list)
 
 
+def _unreadable() -> str:
+    return _(
+        "The file cannot be read as an Excel workbook (.xlsx). Save it in Excel as "
+        "“Excel Workbook (*.xlsx)” and upload it again."
+    )
+
+
+def archive_problem(source) -> str:
+    """Why the workbook is refused before any of it is parsed ("" when it may be read).
+
+    An .xlsx is a zip archive: a 2 MB upload can expand to gigabytes of XML. Its members'
+    uncompressed sizes are in the archive's directory, and Python's zipfile never inflates a
+    member past its stated size, so the sum is a safe bound on what parsing would read."""
+    limit = settings.IMPORT_MAX_UNCOMPRESSED_MB
+    try:
+        with zipfile.ZipFile(source) as archive:
+            size = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return _unreadable()
+    finally:
+        if hasattr(source, "seek"):
+            source.seek(0)
+    if size > limit * 1024 * 1024:
+        return _(
+            "The workbook holds %(size)d MB of data once unpacked; the import reads at most "
+            "%(limit)d MB. Split it into several workbooks (for example one per union) and "
+            "import them one after another."
+        ) % {"size": size // (1024 * 1024), "limit": limit}
+    return ""
+
+
+class TooManyRows(Exception):
+    def __init__(self, title: str, limit: int):
+        super().__init__(title)
+        self.problem = SheetProblem(
+            title,
+            _(
+                "The sheet has more than %(limit)d rows; the import reads at most %(limit)d. "
+                "Split the workbook into several (for example one per union) and import them "
+                "one after another."
+            )
+            % {"limit": limit},
+        )
+
+
+def row_limit(kind: str) -> int:
+    """The most data rows a household or member sheet may have (settings, one place)."""
+    if kind == "member":
+        return settings.IMPORT_MAX_MEMBER_ROWS
+    return settings.IMPORT_MAX_HOUSEHOLD_ROWS
+
+
 def read_workbook(source) -> ReadResult:
-    """The household and member sheets of an .xlsx file (a path or a binary file object)."""
+    """The household and member sheets of an .xlsx file (a path or a binary file object).
+    A workbook past the limits (archive_problem, row_limit) is refused without reading on."""
+    problem = archive_problem(source)
+    if problem:
+        return ReadResult(problems=[SheetProblem("", problem)])
     try:
         book = load_workbook(source, read_only=True, data_only=True)
     except Exception:  # zipfile, XML and openpyxl errors all mean: not a readable .xlsx
-        message = _(
-            "The file cannot be read as an Excel workbook (.xlsx). Save it in Excel as "
-            "“Excel Workbook (*.xlsx)” and upload it again."
-        )
-        return ReadResult(problems=[SheetProblem("", message)])
+        return ReadResult(problems=[SheetProblem("", _unreadable())])
     try:
         found = [
             (worksheet.title, _read_sheet(worksheet))
             for worksheet in book.worksheets
             if _header_key(worksheet.title) not in {INSTRUCTIONS_SHEET, LISTS_SHEET}
         ]
+    except TooManyRows as refusal:
+        return ReadResult(problems=[refusal.problem])
     except Exception:  # a sheet's XML is damaged: the same answer as an unreadable file
-        message = _(
-            "The file cannot be read as an Excel workbook (.xlsx). Save it in Excel as "
-            "“Excel Workbook (*.xlsx)” and upload it again."
-        )
-        return ReadResult(problems=[SheetProblem("", message)])
+        return ReadResult(problems=[SheetProblem("", _unreadable())])
     finally:
         book.close()
     result = ReadResult()
@@ -690,11 +742,12 @@ def _read_sheet(worksheet) -> Sheet | None:
             break
     if sheet is None:
         return None
-    sheet.rows = [
-        (number, values)
-        for number, values in enumerate(rows, start=sheet.header_row + 1)
-        if any(not is_blank(value) for value in values)
-    ]
+    limit = row_limit(sheet.kind)
+    for number, values in enumerate(rows, start=sheet.header_row + 1):
+        if any(not is_blank(value) for value in values):
+            if len(sheet.rows) >= limit:
+                raise TooManyRows(worksheet.title, limit)  # refused while streaming, not after
+            sheet.rows.append((number, values))
     return sheet
 
 

@@ -53,3 +53,34 @@ def log_in(page: Page, base_url: str, username: str, password: str = TEST_PASSWO
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
+
+
+def watch_for_csp_violations(page: Page) -> list[str]:
+    """Collect what the Content-Security-Policy blocks on `page`: the browser's
+    `securitypolicyviolation` events and its console reports of them."""
+    violations: list[str] = []
+
+    def from_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    page.on("console", from_console)
+    page.expose_binding("hcCspViolation", lambda source, text: violations.append(text))
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (e) => window.hcCspViolation("
+        "`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:"
+        "${e.lineNumber} on ${location.pathname}`));"
+    )
+    return violations
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    """A journey fails when the Content-Security-Policy blocks anything on any page it visits
+    (an inline script or style, htmx's injected style): autouse where it is imported."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    violations = watch_for_csp_violations(request.getfixturevalue("page"))
+    yield
+    assert violations == [], violations

@@ -16,6 +16,8 @@ ROLES = [
     "finance",
     "administrator",
     "auditor",
+    "supervisor_a",  # a grassroots supervisor of union A
+    "administrator_a",  # a grassroots administrator of union A
 ]
 STAFF = [role for role in ROLES if role not in ("anonymous", "outsider")]
 
@@ -36,23 +38,27 @@ def staff_only(**overrides) -> dict:
     return {"anonymous": LOGIN, "outsider": 403, **overrides}
 
 
-EDITORS = staff_only(finance=403, administrator=403, auditor=403)
+EDITORS = staff_only(finance=403, administrator=403, auditor=403, administrator_a=403)
 OWN_FILE = staff_only(caseworker_b=404)  # household_a belongs to union A
-OTHER_FILE = staff_only(caseworker_a=404)  # household_b belongs to union B
-EDIT_ONLY = {"finance": 403, "administrator": 403, "auditor": 403}
+# household_b belongs to union B: every grassroots member of union A gets a 404.
+OTHER_FILE = staff_only(caseworker_a=404, supervisor_a=404, administrator_a=404)
+EDIT_ONLY = {"finance": 403, "administrator": 403, "auditor": 403, "administrator_a": 403}
 # Entering an approved file directly, and ending one directly, are a supervisor's (caseworkers
 # file applications instead): everyone else is refused before any object is looked up.
-SUPERVISOR_ONLY = {role: 403 for role in STAFF if role != "supervisor"}
+SUPERVISOR_ONLY = {role: 403 for role in STAFF if role not in ("supervisor", "supervisor_a")}
 # A GET on a POST-only action is refused (405) before any object is looked up.
 POST_ONLY = {role: 405 for role in STAFF} | {
     "finance": 403,
     "administrator": 403,
     "auditor": 403,
+    "administrator_a": 403,
 }
 NOT_THERE = staff_only(**{role: 404 for role in STAFF})
 # Supervisors decide on applications and run the public notice; everyone else on the staff reads.
-SUPERVISOR_ONLY = staff_only(**{role: 403 for role in STAFF if role != "supervisor"})
-SUPERVISOR_POST_ONLY = {role: 403 for role in STAFF} | {"supervisor": 405}
+# A grassroots supervisor (supervisor_a) decides within union A and gets a 404 for union B's.
+SUPERVISORS = ("supervisor", "supervisor_a")
+SUPERVISOR_ONLY = staff_only(**{role: 403 for role in STAFF if role not in SUPERVISORS})
+SUPERVISOR_POST_ONLY = {role: 403 for role in STAFF} | {"supervisor": 405, "supervisor_a": 405}
 
 # url name → cases. kwargs name the object by "person_attribute.field" (e.g. union_a.code).
 TABLE: dict[str, list[Case]] = {
@@ -60,7 +66,7 @@ TABLE: dict[str, list[Case]] = {
     "org:union_list": [Case(expect=staff_only())],
     "org:union_detail": [
         Case(kwargs={"code": "union_a.code"}, expect=staff_only(caseworker_b=404)),
-        Case(kwargs={"code": "union_b.code"}, expect=staff_only(caseworker_a=404)),
+        Case(kwargs={"code": "union_b.code"}, expect=OTHER_FILE),
     ],
     "login": [Case(expect={"anonymous": 200}, default=HOME)],
     "logout": [Case(method="post", default=LOGIN)],
@@ -179,7 +185,9 @@ TABLE: dict[str, list[Case]] = {
     **{
         name: [
             Case(kwargs={"pk": "application_a.pk"}, expect=SUPERVISOR_ONLY),
-            Case(kwargs={"pk": "application_b.pk"}, expect=SUPERVISOR_ONLY),
+            Case(
+                kwargs={"pk": "application_b.pk"}, expect={**SUPERVISOR_ONLY, "supervisor_a": 404}
+            ),
         ]
         for name in [
             "cases:application_review",
@@ -205,22 +213,38 @@ TABLE: dict[str, list[Case]] = {
     "cases:objection_resolve": [
         Case(
             kwargs={"pk": "notice_a.pk", "objection_pk": "notice_a.pk"},
-            expect={**SUPERVISOR_ONLY, "supervisor": 404},
+            expect={**SUPERVISOR_ONLY, "supervisor": 404, "supervisor_a": 404},
         )
     ],
 }
 
 # Django's admin: open to administrators only; everyone else is sent to log in (anonymous) or
-# refused (staff without the role). Every admin URL is covered by this rule; those without
-# arguments are requested below.
+# refused (staff without the role). County-wide settings are the county administrator's; a
+# grassroots administrator (administrator_a) manages its own union's staff and is refused the
+# rest. Admin URLs without arguments are requested below; those with arguments in ADMIN_TABLE.
 ADMIN_EXPECT = {"anonymous": LOGIN, "administrator": 200}
 ADMIN_DEFAULT = 403
+ADMINS = {"anonymous": LOGIN, "administrator": 200, "administrator_a": 200}
 ADMIN_EXCEPTIONS = {
     # The admin's login hands over to the product's one login page.
-    "admin:login": {"anonymous": LOGIN, "administrator": 302},
+    "admin:login": {"anonymous": LOGIN, "administrator": 302, "administrator_a": 302},
     # Logging out is a POST: a GET is refused (405) to administrators and sent back to the
     # admin index (which refuses or asks to log in) for everyone else.
-    "admin:logout": {role: 405 if role == "administrator" else 302 for role in ROLES},
+    "admin:logout": {
+        role: 405 if role in ("administrator", "administrator_a") else 302 for role in ROLES
+    },
+    # Pages of the site itself, and the staff of the administrator's own union.
+    **{
+        name: ADMINS
+        for name in [
+            "admin:index",
+            "admin:jsi18n",
+            "admin:password_change",
+            "admin:password_change_done",
+            "admin:helpcenter_user_changelist",
+            "admin:helpcenter_user_add",
+        ]
+    },
     # Autocomplete needs a model and field to answer; without them it is refused to everyone.
     "admin:autocomplete": {"anonymous": LOGIN},
     # The login log is written by axes only; nobody adds rows by hand.
@@ -324,3 +348,149 @@ def test_admin_url_role_outcome(client, people, name, role):
     expect = ADMIN_EXCEPTIONS.get(name, ADMIN_EXPECT)
     expected = expect.get(role, ADMIN_DEFAULT)
     assert outcome(response) == expected, f"{role} GET {reverse(name)}"
+
+
+# Admin pages of one object, for every role. kwargs name People attributes as in TABLE; the
+# objects beyond the fixture's are made by `admin_objects`. A grassroots administrator is refused
+# (403) every page of a county-wide model before any object is looked up; another union's staff
+# member is not found (the admin redirects to its index, 302; the password page is a 404).
+OWN_STAFF = ADMINS
+OTHER_STAFF = {**ADMINS, "administrator_a": 302}
+COUNTY_WIDE_OBJECTS = {
+    "helpcenter_union": ["union_a", "union_b", "county"],
+    "households_livingstandard": ["living_standard"],
+    "households_classificationpolicy": ["policy"],
+    "households_documenttype": ["document_type"],
+    "cases_calendarday": ["calendar_day"],
+    "axes_accessattempt": ["access_attempt"],
+    "axes_accesslog": ["access_log"],
+    "axes_accessfailurelog": ["failure_log"],
+    "django_celery_beat_periodictask": ["periodic_task"],
+    "django_celery_beat_crontabschedule": ["crontab"],
+    "django_celery_beat_intervalschedule": ["interval"],
+    "django_celery_beat_solarschedule": ["solar"],
+    "django_celery_beat_clockedschedule": ["clocked"],
+}
+ADMIN_TABLE: dict[str, list[Case]] = {
+    **{
+        f"admin:{model}_{page}": [
+            Case(kwargs={"object_id": f"{name}.pk"}, expect=ADMIN_EXPECT, default=403)
+            for name in names
+        ]
+        for model, names in COUNTY_WIDE_OBJECTS.items()
+        for page in ("change", "delete", "history")
+    },
+    **{
+        f"admin:helpcenter_user_{page}": [
+            Case(kwargs={"object_id": "caseworker_a.pk"}, expect=OWN_STAFF, default=403),
+            Case(kwargs={"object_id": "caseworker_b.pk"}, expect=OTHER_STAFF, default=403),
+            Case(kwargs={"object_id": "administrator.pk"}, expect=OTHER_STAFF, default=403),
+        ]
+        for page in ("change", "delete", "history")
+    },
+    "admin:auth_user_password_change": [
+        Case(kwargs={"id": "caseworker_a.pk"}, expect=OWN_STAFF, default=403),
+        Case(
+            kwargs={"id": "caseworker_b.pk"}, expect={**ADMINS, "administrator_a": 404}, default=403
+        ),
+    ],
+    "admin:app_list": [
+        Case(kwargs={"app_label": "helpcenter_app.label"}, expect=ADMINS, default=403),
+        # An app with no model the administrator may use is not found on its site.
+        *[
+            Case(
+                kwargs={"app_label": f"{app}_app.label"},
+                expect={**ADMIN_EXPECT, "administrator_a": 404},
+                default=403,
+            )
+            for app in ("households", "cases", "axes", "django_celery_beat")
+        ],
+    ],
+    # No model here has a page of its own on the site: "view on site" is a 404 to administrators.
+    "admin:view_on_site": [
+        Case(
+            kwargs={"content_type_id": "union_type.pk", "object_id": "union_b.pk"},
+            expect={"anonymous": LOGIN, "administrator": 404, "administrator_a": 404},
+            default=403,
+        )
+    ],
+}
+
+
+def test_every_admin_url_with_arguments_is_in_the_admin_table():
+    with_arguments = {
+        name
+        for name, pattern in all_url_names().items()
+        if name.startswith("admin:") and name not in admin_urls_without_arguments()
+    }
+    assert with_arguments == set(ADMIN_TABLE)
+
+
+class _App:
+    def __init__(self, label: str):
+        self.label = label
+
+
+@pytest.fixture
+def admin_objects(workflow):
+    """One object of every model the admin site manages, beyond the workflow's people."""
+    from datetime import date
+
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+    from django_celery_beat.models import (
+        ClockedSchedule,
+        CrontabSchedule,
+        IntervalSchedule,
+        PeriodicTask,
+        SolarSchedule,
+    )
+
+    from cases.models import CalendarDay
+    from helpcenter.models import Union
+    from households.models import ClassificationPolicy, DocumentType, LivingStandard
+
+    people = workflow
+    people.living_standard = LivingStandard.objects.get(county=people.county)
+    people.policy = ClassificationPolicy.objects.get(county=people.county)
+    people.document_type = DocumentType.objects.first()
+    people.calendar_day, _ = CalendarDay.objects.get_or_create(
+        day=date(2031, 1, 1), defaults={"kind": "holiday", "name": "元旦"}
+    )
+    login = {"username": "admin", "user_agent": "test", "ip_address": "10.0.0.1"}
+    people.access_attempt = AccessAttempt.objects.create(
+        **login, get_data="", post_data="", failures_since_start=1
+    )
+    people.access_log = AccessLog.objects.create(**login)
+    people.failure_log = AccessFailureLog.objects.create(**login)
+    people.interval = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
+    people.crontab = CrontabSchedule.objects.create(minute="30", hour="0")
+    people.solar = SolarSchedule.objects.create(event="sunrise", latitude=30, longitude=120)
+    people.clocked = ClockedSchedule.objects.create(clocked_time=timezone.now())
+    people.periodic_task = PeriodicTask.objects.create(
+        name="admin table", task="helpcenter.tasks.nothing", interval=people.interval
+    )
+    people.union_type = ContentType.objects.get_for_model(Union)
+    for app in ("helpcenter", "households", "cases", "axes", "django_celery_beat"):
+        setattr(people, f"{app}_app", _App(app))
+    return people
+
+
+ADMIN_TABLE_ROWS = [
+    (name, index, role)
+    for name, cases in ADMIN_TABLE.items()
+    for index in range(len(cases))
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("name", "index", "role"), ADMIN_TABLE_ROWS)
+def test_admin_object_url_role_outcome(client, admin_objects, name, index, role):
+    people = admin_objects
+    case = ADMIN_TABLE[name][index]
+    url = reverse(name, kwargs=resolve_kwargs(people, case.kwargs))
+    response = request_as(client, people, role, "get", url, {})
+    if response.status_code == 302 and reverse("admin:login") in response["Location"]:
+        response = client.get(response["Location"])  # the admin's login hop
+    assert outcome(response) == case.expect.get(role, case.default), f"{role} GET {url}"

@@ -3,15 +3,14 @@
 import pytest
 from django.urls import reverse
 
-from helpcenter.models import Role, StaffRole, Union
-from tests.factories import UserFactory
+from helpcenter.models import StaffRole, Union
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def grassroots_admin(people):
-    return UserFactory(username="admin_1301", union=people.union_a, roles=[Role.ADMINISTRATOR])
+    return people.administrator_a
 
 
 def test_an_administrator_cannot_make_themselves_superuser_or_move_union(
@@ -55,6 +54,15 @@ def test_a_grassroots_administrator_sees_and_assigns_only_their_union(
     )
     other = client.get(reverse("admin:helpcenter_user_change", args=[people.caseworker_a.pk]))
     assert list(other.context["adminform"].form.fields["union"].queryset) == [people.union_a]
+
+
+def test_a_grassroots_administrator_may_not_open_its_own_union(client, people, grassroots_admin):
+    client.force_login(grassroots_admin)
+    url = reverse("admin:helpcenter_union_change", args=[people.union_a.pk])
+    assert client.get(url).status_code == 403
+    assert client.get(url + "?_to_field=id&_popup=1").status_code == 403
+    popup = client.get(reverse("admin:helpcenter_user_changelist") + "?_to_field=id&_popup=1")
+    assert {user.union_id for user in popup.context["cl"].queryset} == {people.union_a.pk}
 
 
 def test_nobody_edits_their_own_roles(client, people):

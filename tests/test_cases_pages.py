@@ -28,6 +28,7 @@ from helpcenter.demo import DemoPeople
 from helpcenter.models import Role
 from households.choices import Status
 from households.models import Household
+from households.resident_ids import mask
 from tests.factories import UserFactory, posted_notice, registration_for
 
 pytestmark = pytest.mark.django_db
@@ -127,7 +128,7 @@ def test_the_detail_shows_the_proposal_the_trail_and_only_the_filers_buttons(cli
     assert response.status_code == 200
     assert response.context["actions"] == {"edit", "survey", "submit"}
     page = response.content.decode()
-    assert application.proposal["head"]["id_number"] in page
+    assert mask(application.proposal["head"]["id_number"]) in page  # tests/test_application_ids.py
     assert "妻子重病，家庭收入低" in page
     assert [step.to_state for step in response.context["steps"]] == [State.DRAFT]
     client.force_login(workflow.finance)

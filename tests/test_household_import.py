@@ -1,7 +1,11 @@
 """Importing household files from Excel (households/importing.py, workbook.py, views_import.py):
 messy county spreadsheets are read, every error names its sheet, row and column, a refused
 import saves nothing, a second import of the same file duplicates nothing, and changes are
-recorded in each file's timeline."""
+recorded in each file's timeline.
+
+Files are created here by a supervisor entering files approved on paper (`enter_approved`); what
+a caseworker's import of new families files instead (registration applications) is in
+tests/test_import_workflow.py."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
+from cases.models import Application, Kind
 from helpcenter.demo import DemoPeople
 from households import importing, services
 from households.choices import Cause, Employment, Health, Housing, Relation, SchoolStage
@@ -115,6 +120,17 @@ def ids():
     return DemoPeople(seed=4242)
 
 
+def enter_approved(path, people, union=None, **arguments):
+    """A supervisor enters files approved on paper: the import that creates files."""
+    return import_households(
+        path,
+        actor=people.supervisor,
+        union=union or people.union_a,
+        register_directly=True,
+        **arguments,
+    )
+
+
 # --- A messy county spreadsheet -------------------------------------------------------------
 
 
@@ -179,7 +195,7 @@ def test_a_messy_county_spreadsheet_is_registered(people, ids, tmp_path):
         member_title="家庭成员情况",
     )
 
-    plan = import_households(path, actor=people.county_caseworker, union=people.union_a)
+    plan = enter_approved(path, people, source_name="县总困难职工.xlsx")
 
     assert plan.errors == []
     assert plan.counts["create"] == 2 and plan.applied
@@ -212,8 +228,8 @@ def test_a_messy_county_spreadsheet_is_registered(people, ids, tmp_path):
     assert second.size == 1 and second.monthly_income == Decimal("1000.00")
     assert second.is_migrant_worker is False
     event = first.events.get()
-    assert event.action == EventAction.IMPORTED
-    assert event.actor == people.county_caseworker
+    assert event.action == EventAction.IMPORT_CREATED
+    assert event.actor == people.supervisor
 
 
 def test_file_numbers_continue_after_the_highest_in_use(people, ids, tmp_path):
@@ -226,7 +242,7 @@ def test_file_numbers_continue_after_the_highest_in_use(people, ids, tmp_path):
             household_row(ids.resident_id(), 建档日期="2025-02-01"),
         ],
     )
-    import_households(path, actor=people.caseworker_a, union=people.union_a)
+    enter_approved(path, people)
     numbers = sorted(Household.objects.values_list("file_number", flat=True))
     assert numbers == ["1301-2025-00001", "1301-2025-00007", "1301-2025-00008", "1301-2025-00009"]
 
@@ -234,7 +250,7 @@ def test_file_numbers_continue_after_the_highest_in_use(people, ids, tmp_path):
 def test_an_excel_serial_date_and_text_ids_are_read(people, ids, tmp_path):
     head = ids.resident_id()
     path = write_workbook(tmp_path / "a.xlsx", [household_row(f"'{head}", 建档日期=45292)])
-    import_households(path, actor=people.caseworker_a, union=people.union_a)
+    enter_approved(path, people)
     assert Member.objects.get(id_number=head).household.registered_on == date(2024, 1, 1)
 
 
@@ -409,7 +425,7 @@ def test_importing_the_same_file_again_updates_and_never_duplicates(people, ids,
         {"户主身份证号": head, "姓名": "王芳", "身份证号": ids.resident_id(), "与户主关系": "配偶"}
     ]
     path = write_workbook(tmp_path / "a.xlsx", rows, members)
-    import_households(path, actor=people.caseworker_a, union=people.union_a)
+    enter_approved(path, people)
     before = counts()
 
     plan = import_households(path, actor=people.caseworker_a, union=people.union_a)
@@ -423,11 +439,7 @@ def test_a_changed_value_is_updated_and_recorded_before_and_after(people, ids, t
     head, spouse, child = ids.resident_id(), ids.resident_id(), ids.resident_id()
     rows = [household_row(head, 工作单位="县纺织厂", 家庭月总收入="1000", 家庭人口=3)]
     members = [{"户主身份证号": head, "姓名": "王芳", "身份证号": spouse, "与户主关系": "配偶"}]
-    import_households(
-        write_workbook(tmp_path / "a.xlsx", rows, members),
-        actor=people.caseworker_a,
-        union=people.union_a,
-    )
+    enter_approved(write_workbook(tmp_path / "a.xlsx", rows, members), people)
     household = Member.objects.get(id_number=head).household
     rows[0].update(工作单位="县机械厂", 家庭月总收入="1,200.50元")
     members[0]["健康状况"] = "大病"
@@ -583,7 +595,7 @@ def test_a_union_is_found_by_code_or_name(people, ids, tmp_path):
             household_row(ids.resident_id(), 所属工会="1302 乙镇工会"),
         ],
     )
-    plan = import_households(path, actor=people.supervisor, union=people.union_a)
+    plan = enter_approved(path, people)
     assert plan.errors == []
     assert Household.objects.filter(union=people.union_b).count() == 3
 
@@ -654,7 +666,9 @@ def test_a_filled_in_template_imports(client, people, ids, tmp_path):
         tmp_path / "filled.xlsx", actor=people.caseworker_a, union=people.union_a
     )
     assert plan.errors == [] and plan.counts["create"] == 1
-    assert Member.objects.get(id_number=head).household.members.count() == 2
+    application = Application.objects.get(kind=Kind.REGISTRATION)
+    assert application.proposal["head"]["id_number"] == head
+    assert [m["relation"] for m in application.proposal["members"]] == [Relation.CHILD]
 
 
 def test_a_file_that_is_not_a_workbook_is_one_clear_error(people, tmp_path):
@@ -697,7 +711,7 @@ def test_the_preview_shows_what_will_happen_and_the_confirm_saves_it(
     assert response.status_code == 302
     preview_url = response["Location"]
     token = preview_url.rstrip("/").rsplit("/", 1)[1]
-    assert (media / "imports" / f"{token}.xlsx").is_file()
+    assert (media / "imports" / f"{token}.plan").is_file()  # the plan, made once
 
     page = client.get(preview_url)
     assert page.status_code == 200
@@ -710,11 +724,12 @@ def test_the_preview_shows_what_will_happen_and_the_confirm_saves_it(
 
     response = client.post(preview_url)
     assert response.status_code == 302
-    assert response["Location"] == reverse("households:list")
-    assert Household.objects.count() == 3
+    assert response["Location"].startswith(reverse("cases:application_list"))
+    assert Household.objects.count() == 1  # the new families are registration applications
+    assert Application.objects.filter(kind=Kind.REGISTRATION).count() == 2
     existing.refresh_from_db()
     assert existing.work_unit == "新单位"
-    assert not (media / "imports" / f"{token}.xlsx").exists()
+    assert not (media / "imports" / f"{token}.plan").exists()
     assert client.get(preview_url).status_code == 404  # used up
 
 
@@ -740,13 +755,13 @@ def test_county_staff_choose_the_union_and_grassroots_staff_cannot(
     form = client.get(reverse("households:import")).context["form"]
     assert [u.code for u in form.fields["union"].queryset] == ["1301", "1302"]
     client.post(upload(client, path, union=people.union_b.pk)["Location"])
-    assert Household.objects.get().union == people.union_b
+    assert Application.objects.get().union == people.union_b
 
     client.force_login(people.caseworker_a)
     assert "union" not in client.get(reverse("households:import")).context["form"].fields
     path = write_workbook(tmp_path / "b.xlsx", [household_row(ids.resident_id())])
     client.post(upload(client, path, union=people.union_b.pk)["Location"])
-    assert Household.objects.filter(union=people.union_a).count() == 1
+    assert Application.objects.filter(union=people.union_a).count() == 1
 
 
 def test_an_upload_that_is_not_xlsx_is_refused(client, people, media, tmp_path):
@@ -782,11 +797,7 @@ def test_stale_uploads_are_removed(client, people, ids, media, tmp_path, monkeyp
 
 def test_today_is_the_default_registration_date(people, ids, tmp_path):
     head = ids.resident_id()
-    import_households(
-        write_workbook(tmp_path / "a.xlsx", [household_row(head)]),
-        actor=people.caseworker_a,
-        union=people.union_a,
-    )
+    enter_approved(write_workbook(tmp_path / "a.xlsx", [household_row(head)]), people)
     assert Member.objects.get(id_number=head).household.registered_on == timezone.localdate()
 
 

@@ -5,12 +5,14 @@ Screenshots: test-artifacts/journey/household-*.png."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from cases.models import Application
 from helpcenter.demo import DemoPeople
 from households.models import Document, Household, Visit
 from tests.browser import (  # noqa: F401  (fixtures)
     allow_orm_beside_playwright,
     browser_type_launch_args,
     log_in,
+    no_csp_violations,
     shot,
 )
 
@@ -149,7 +151,13 @@ def test_a_messy_workbook_is_refused_whole_then_imports_when_fixed(
     page.get_by_test_id("import-form").locator("input[type=file]").set_input_files(fixed)
     page.get_by_role("button", name="上传并预览").click()
     expect(page.get_by_test_id("count-create")).to_have_text("2")
+    # A caseworker's new families go through the workflow: registration applications, not files.
+    expect(page.get_by_test_id("import-mode")).to_contain_text("将生成 2 份建档申请")
     shot(page, "household-9-import-preview")
     page.get_by_test_id("import-confirm").get_by_role("button").click()
-    expect(page.get_by_test_id("household-table")).to_contain_text("周堃")
-    assert Household.objects.count() == before + 2
+    expect(page.get_by_test_id("application-table")).to_contain_text("周堃")
+    expect(page.get_by_test_id("application-table")).to_contain_text("陈淼")
+    assert Household.objects.count() == before
+    assert (
+        Application.objects.filter(applicant_name__in=["周堃", "陈淼"], state="draft").count() == 2
+    )

@@ -23,6 +23,7 @@ from tests.browser import (  # noqa: F401  (fixtures)
     allow_orm_beside_playwright,
     browser_type_launch_args,
     log_in,
+    no_csp_violations,
     shot,
 )
 from tests.factories import UserFactory

@@ -12,6 +12,7 @@ from tests.browser import (  # noqa: F401  (fixtures)
     allow_orm_beside_playwright,
     browser_type_launch_args,
     log_in,
+    no_csp_violations,
     shot,
 )
 
@@ -26,6 +27,9 @@ EXPECTED_NAVIGATION = {
     "finance": ["工作台", "困难职工档案", *CASES, "工会与人员"],
     "auditor": ["工作台", "困难职工档案", *CASES, "工会与人员"],
     "administrator": ["工作台", "困难职工档案", *CASES, "工会与人员", "系统管理"],
+    # A grassroots union's own supervisor and administrator.
+    "supervisor_a": ["工作台", "困难职工档案", *CASES, "工会与人员"],
+    "administrator_a": ["工作台", "困难职工档案", *CASES, "工会与人员", "系统管理"],
 }
 
 

@@ -39,11 +39,12 @@ def test_the_dashboard_counts_what_the_person_may_see(client, people):
     client.force_login(people.caseworker_a)
     cards = {str(c.title): c.count for c in client.get(reverse("dashboard")).context["cards"]}
     assert cards["本人范围内的工会"] == 1
-    assert cards["本人范围内的在岗工作人员"] == 2
+    # caseworker_a, the outsider, supervisor_a and administrator_a
+    assert cards["本人范围内的在岗工作人员"] == 4
     client.force_login(people.supervisor)
     cards = {str(c.title): c.count for c in client.get(reverse("dashboard")).context["cards"]}
     assert cards["本人范围内的工会"] == 3
-    assert cards["本人范围内的在岗工作人员"] == 8
+    assert cards["本人范围内的在岗工作人员"] == 10
 
 
 def test_the_administrator_sees_locked_and_roleless_accounts(client, people):
@@ -64,7 +65,7 @@ def test_a_caseworker_sees_only_their_union(client, people):
 def test_county_staff_see_every_union_with_staff_counts(client, people):
     client.force_login(people.auditor)
     unions = client.get(reverse("org:union_list")).context["unions"]
-    assert {u.code: u.staff_count for u in unions} == {"1300": 5, "1301": 2, "1302": 1}
+    assert {u.code: u.staff_count for u in unions} == {"1300": 5, "1301": 4, "1302": 1}
 
 
 def test_union_detail_lists_staff_with_roles_in_constant_queries(client, people):
@@ -77,7 +78,9 @@ def test_union_detail_lists_staff_with_roles_in_constant_queries(client, people)
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
     assert len(many) == len(few)
-    assert len(response.context["staff"]) == 7  # caseworker_a, the outsider, five more
+    assert (
+        len(response.context["staff"]) == 9
+    )  # caseworker_a, the outsider, supervisor_a, administrator_a, five more
 
 
 def test_pages_are_in_simplified_chinese_by_default(client, people):
