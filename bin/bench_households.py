@@ -1,6 +1,7 @@
 """Benchmarks of the household registry against the speed targets of the registry issue.
 
     python bin/bench_households.py [--households 100000] [--import-rows 10000] [--keep]
+        [--list-only] [--time-limit 9] [--no-targets]
 
 Settings come from the environment like the rest of the project (`make bench` passes the test
 settings: DEBUG off). DATABASE_URL must name PostgreSQL: the script connects there only to drop
@@ -11,8 +12,9 @@ test client (as a county supervisor and as a grassroots caseworker; median of 5 
 the Excel import of a generated workbook into an empty union, the Excel export of every file, and
 PostgreSQL's own COPY of the household rows for scale. It prints a table, writes
 var/bench/households.json (with EXPLAIN ANALYZE of every list query) and drops the database
-unless --keep. Exit status: 0 when every target is met, 1 when one is missed or the run failed,
-2 when it cannot run here. docs/benchmarks.md says what is measured and what was found.
+unless --keep. Exit status: 0 when every target is met (or --no-targets: when the run finished,
+as CI runs it), 1 when one is missed or the run failed, 2 when it cannot run here.
+docs/benchmarks.md says what is measured and what was found.
 """
 
 import argparse
@@ -41,14 +43,14 @@ if str(BASE_DIR) not in sys.path:
 
 BENCH_DATABASE = "helpcenter_bench"
 RESULTS_FILE = BASE_DIR / "var" / "bench" / "households.json"
-TIME_LIMIT = 9 * 60  # the whole run, in seconds: it stops (and drops the database) after that
+TIME_LIMIT = 9  # minutes for the whole run (--time-limit): it stops and drops the database
 STATEMENT_TIMEOUT = "120s"  # any single SQL statement in the bench database
 SEED = 2026
 BATCH = 2000  # households generated per transaction
 RUNS = 5  # timed requests per list variant, after one warm-up
 COPY_CHUNK = 1024 * 1024
 
-LIST_TARGET = 0.200  # seconds: "well under 200 ms" at 100,000 households
+LIST_TARGET = 0.100  # seconds: under 100 ms at 1,000,000 households (issue 8)
 CLOSE = 0.75  # a result above this share of its target passes, but is reported as close
 IMPORT_TARGET = 10.0  # 10,000 household rows with members
 EXPORT_TARGET = 30.0  # the full list
@@ -59,7 +61,7 @@ class BenchError(Exception):
 
 
 def _out_of_time(signum, frame):
-    raise BenchError(f"the run took longer than {TIME_LIMIT // 60} minutes and was stopped")
+    raise BenchError("the run took longer than its --time-limit and was stopped")
 
 
 @dataclass
@@ -134,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
 
     admin = _admin_connection(server_url)
     signal.signal(signal.SIGALRM, _out_of_time)
-    signal.alarm(TIME_LIMIT)
+    signal.alarm(int(args.time_limit * 60))
     try:
         _recreate(admin)
         results, facts = _run(args)
@@ -152,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             _drop(admin)
         admin.close()
     _report(results, facts)
+    if args.no_targets:
+        return 0
     return 0 if all(result.passed is not False for result in results) else 1
 
 
@@ -162,9 +166,29 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--keep", action="store_true", help=f"keep the database {BENCH_DATABASE} afterwards"
     )
+    parser.add_argument(
+        "--list-only",
+        action="store_true",
+        help="time only the list page (for large sizes: no export, COPY or import)",
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=TIME_LIMIT,
+        metavar="MINUTES",
+        help=f"stop the whole run after this many minutes (default {TIME_LIMIT})",
+    )
+    parser.add_argument(
+        "--no-targets",
+        action="store_true",
+        help="report missed targets but exit 0 (CI: only a crash fails)",
+    )
     args = parser.parse_args(argv)
-    if args.households < 100 or args.import_rows < 1:
-        parser.error("--households must be at least 100 and --import-rows at least 1")
+    if args.households < 100 or args.import_rows < 1 or args.time_limit <= 0:
+        parser.error(
+            "--households must be at least 100, --import-rows at least 1 and --time-limit "
+            "more than 0"
+        )
     return args
 
 
@@ -267,10 +291,15 @@ def _run(args: argparse.Namespace) -> tuple[list[Result], dict]:
     _say("timing the list page")
     results, plans = _bench_list(county)
     facts["plans"] = plans
+    if args.list_only:
+        facts.update(_machine())
+        facts["total_seconds"] = round(time.perf_counter() - _started, 1)
+        return results, facts
     _say("timing the export")
     results.append(_bench_export(county, expected=args.households))
-    _say("timing COPY")
-    results.extend(_bench_copy(expected=args.households))
+    if _on_postgresql():
+        _say("timing COPY")
+        results.extend(_bench_copy(expected=args.households))
     _say(f"timing the import of {args.import_rows} households")
     results.extend(_bench_import(county, people=people, rows=args.import_rows))
     facts.update(_machine())
@@ -450,10 +479,15 @@ def _analyze() -> None:
 
     from households.models import Household, HouseholdEvent, Member
 
-    _say("VACUUM ANALYZE")
+    if not _on_postgresql():
+        return
+    # VACUUM also sets the visibility map that index-only scans (a deep page's keys) rely on;
+    # inside a transaction (tests/test_bench.py) only ANALYZE may run.
+    command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+    _say(command)
     with connection.cursor() as cursor:
         for model in (Household, Member, HouseholdEvent):
-            cursor.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
+            cursor.execute(f'{command} "{model._meta.db_table}"')
 
 
 # --- The list page -------------------------------------------------------------------------------
@@ -491,8 +525,8 @@ def _bench_list(county: County) -> tuple[list[Result], dict]:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
+    from helpcenter.paging import PAGE_SIZE
     from households.filters import households_filtered
-    from households.views import PAGE_SIZE
 
     url = reverse("households:list")
     variants = _list_variants(county)
@@ -513,9 +547,7 @@ def _bench_list(county: County) -> tuple[list[Result], dict]:
             page = int(params.get("page", 1))
             start = (page - 1) * PAGE_SIZE
             what = f"list: {variant} — {role}"
-            plans[what] = households[start : start + PAGE_SIZE + 1].explain(
-                analyze=True, buffers=True
-            )
+            plans[what] = _plan(households, start)
             results.append(
                 Result(
                     what,
@@ -530,6 +562,21 @@ def _bench_list(county: County) -> tuple[list[Result], dict]:
                 )
             )
     return results, plans
+
+
+def _plan(households, start: int) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of what the page runs: one query on page 1; past it, the
+    page's keys and then their rows (helpcenter.paging.page_of with keys_first)."""
+    from helpcenter.paging import PAGE_SIZE
+
+    options = {"analyze": True, "buffers": True} if _on_postgresql() else {}
+    if not start:
+        return households[: PAGE_SIZE + 1].explain(**options)
+    keys = households.values_list("pk", flat=True)[start : start + PAGE_SIZE + 1]
+    rows = households.filter(pk__in=list(keys))
+    return (
+        f"-- the page's keys\n{keys.explain(**options)}\n-- their rows\n{rows.explain(**options)}"
+    )
 
 
 def _get(client, path: str):
@@ -746,9 +793,11 @@ def _machine() -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        (server_version,) = cursor.fetchone()
+    server_version = connection.vendor  # tests/test_bench.py runs the pieces on SQLite too
+    if _on_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            (server_version,) = cursor.fetchone()
     return {
         "measured_at": timezone.now().isoformat(timespec="seconds"),
         "cpus": os.cpu_count(),
@@ -757,6 +806,15 @@ def _machine() -> dict:
         "django": django.get_version(),
         "postgresql": server_version,
     }
+
+
+def _on_postgresql() -> bool:
+    """Always, when run as a script (main refuses anything else); tests/test_bench.py runs the
+    pieces on the suite's database, which may be SQLite: then PostgreSQL's own steps are left
+    out (VACUUM, EXPLAIN ANALYZE, COPY)."""
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
 
 
 def _duration(seconds: float) -> str:
@@ -787,7 +845,7 @@ def _report(results: list[Result], facts: dict) -> None:
     RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
     document = {**facts, "results": [result.as_json() for result in results]}
     RESULTS_FILE.write_text(json.dumps(document, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"Written to {RESULTS_FILE.relative_to(BASE_DIR)}.")
+    print(f"Written to {RESULTS_FILE}.")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Idempotent: it builds them only when the county has no application yet.
 """
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -14,8 +14,9 @@ from cases import services
 from cases.models import Application, Kind
 from helpcenter.demo import DemoPeople
 from helpcenter.models import Role, Union, UnionKind, User
-from households.choices import Status
+from households.choices import Relation, SchoolStage, Status
 from households.models import Household
+from households.services import MemberData
 
 REASONS = [
     "本人下岗，妻子重病，孩子上学",
@@ -104,17 +105,37 @@ def seed_cases(*, people: DemoPeople, seed: int) -> int:
 def _registration(
     people: DemoPeople, chooser: random.Random, union: Union, caseworker: User
 ) -> Application:
-    size = chooser.choice([2, 3, 4])
+    head_name, head_id_number = people.name(), people.resident_id()
+    members = [
+        MemberData(
+            name=people.name(),
+            id_number=people.resident_id(born_between=(date(1965, 1, 1), date(1995, 12, 31))),
+            relation=Relation.SPOUSE,
+            health=chooser.choice(["healthy", "chronic", "serious_illness"]),
+            employment=chooser.choice(["打零工", "无业", "务农"]),
+            monthly_income=Decimal(chooser.choice([0, 600, 900])),
+        )
+    ]
+    for _ in range(chooser.choice([0, 1, 2])):
+        members.append(
+            MemberData(
+                name=people.name(),
+                id_number=people.resident_id(born_between=(date(2008, 1, 1), date(2018, 12, 31))),
+                relation=Relation.CHILD,
+                school_stage=chooser.choice([SchoolStage.COMPULSORY, SchoolStage.HIGH_SCHOOL]),
+            )
+        )
+    size = 1 + len(members)  # the household size follows the family listed
     return services.application_file_registration(
         actor=caseworker,
         union=union,
-        head_name=people.name(),
-        head_id_number=people.resident_id(),
+        head_name=head_name,
+        head_id_number=head_id_number,
         head_health=chooser.choice(["healthy", "chronic", "serious_illness"]),
         reason=chooser.choice(REASONS),
+        members=members,
         fields={
             "employment": chooser.choice(["laid_off", "unemployed", "employed"]),
-            "size": size,
             "monthly_income": Decimal(chooser.choice([350, 450, 520])) * size,
             "housing": chooser.choice(["rented", "public_rental"]),
             "causes": [chooser.choice(["illness", "disability", "single_parent", "low_income"])],

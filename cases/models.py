@@ -201,6 +201,8 @@ class Notice(models.Model):
     archived_pdf = models.FileField(
         _("archived PDF"), upload_to="notices/%Y/", blank=True, storage=_private_storage
     )
+    # The issuing union's name as posted (a union renamed later does not change the record).
+    issuer_name = models.CharField(_("issuing union as posted"), max_length=100, blank=True)
 
     objects = NoticeQuerySet.as_manager()
 
@@ -211,6 +213,52 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def issuing_union_name(self) -> str:
+        return self.issuer_name or self.union.name
+
+
+class NoticeRowQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "NoticeRowQuerySet":
+        """The rows of the notices `user` may see (a row holds only the notice's public text)."""
+        return self.filter(notice__in=Notice.objects.visible_to(user))
+
+
+class NoticeRow(models.Model):
+    """One line of a notice exactly as it was posted (services.notice_publish writes them, once):
+    only what a notice may show — name, union, programme (建档 for a registration), category,
+    amount and, where the notice shows IDs, the ID masked to its first 6 and last 4 characters.
+    The page, the print page, the PDF and the archive of a posted notice read these rows, so an
+    application returned or rejected later, or a family's file edited later, leaves the record
+    as the public saw it. Never changed after posting. A draft's rows are built from the
+    current data, unsaved (cases.printing.notice_rows)."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="rows")
+    # The link lets staff see where the application stands now; the text stands on its own.
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, null=True, blank=True, related_name="notice_rows"
+    )
+    position = models.PositiveSmallIntegerField(_("No."))
+    name = models.CharField(_("full name"), max_length=50)
+    union_name = models.CharField(_("union"), max_length=100)
+    programme = models.CharField(_("programme"), max_length=100)
+    category = models.CharField(_("category"), max_length=50, blank=True)
+    amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
+    masked_id = models.CharField(_("resident ID (masked)"), max_length=18, blank=True)
+
+    objects = NoticeRowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["notice", "position"]
+        verbose_name = _("notice row as posted")
+        verbose_name_plural = _("notice rows as posted")
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "position"], name="notice_row_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notice} {self.position}. {self.name}"
 
 
 class Channel(models.TextChoices):

@@ -28,6 +28,8 @@ rules.add_perm("cases.reject_application", is_supervisor)
 rules.add_perm("cases.approve_application", is_supervisor)
 rules.add_perm("cases.add_notice", is_supervisor)
 rules.add_perm("cases.publish_notice", is_supervisor)
+rules.add_perm("cases.change_notice", is_supervisor)  # a draft: its terms and its list
+rules.add_perm("cases.delete_notice", is_supervisor)  # discard a draft
 rules.add_perm("cases.add_objection", is_supervisor)
 rules.add_perm("cases.resolve_objection", is_supervisor)
 

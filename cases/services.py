@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +22,7 @@ from cases.models import (
     ApplicationStep,
     Kind,
     Notice,
+    NoticeRow,
     NoticeState,
     Objection,
     ObjectionState,
@@ -30,8 +33,9 @@ from helpcenter.errors import DomainError
 from helpcenter.models import Role, Union, User, in_scope
 from households import resident_ids
 from households import services as household_services
-from households.choices import Cause, Status
-from households.models import Household
+from households.choices import Cause, Relation, Status
+from households.means_test import MeansTestResult, NoStandardInForce, household_means_test
+from households.models import Document, DocumentType, Household, Member
 
 if TYPE_CHECKING:
     from households.importing import PlannedHousehold
@@ -94,13 +98,17 @@ def _filed(application: Application, *, actor: User) -> None:
     )
 
 
-def _locked(application: Application, allowed: set[str], action: str) -> Application:
-    application = Application.objects.select_for_update().get(pk=application.pk)
+def _ensure_state(application: Application, allowed: set[str], action: str) -> None:
     if application.state not in allowed:
         raise CaseError(
             _("This application is %(state)s, so it cannot be %(action)s.")
             % {"state": application.get_state_display(), "action": action}
         )
+
+
+def _locked(application: Application, allowed: set[str], action: str) -> Application:
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    _ensure_state(application, allowed, action)
     return application
 
 
@@ -109,14 +117,15 @@ SURVEY_STATES = {State.DRAFT, State.RETURNED, State.SUBMITTED}
 
 def duties_done(application: Application) -> dict[str, list[int | None]]:
     """Who filed (or later edited, surveyed or submitted), who ever reviewed, and who decided:
-    read from the trail, so a return does not wipe a reviewer and an editor counts as a filer."""
+    read from the trail, so a return does not wipe a reviewer and an editor counts as a filer.
+    A note on a reviewed application (taken off a draft notice) is not a review."""
     filers, reviewers = {application.filed_by_id}, set()
     for actor_id, from_state, to_state in application.steps.values_list(
         "actor_id", "from_state", "to_state"
     ):
         if to_state in (State.DRAFT, State.SUBMITTED) or from_state == to_state == State.RETURNED:
             filers.add(actor_id)
-        elif to_state == State.REVIEWED:
+        elif to_state == State.REVIEWED and from_state != State.REVIEWED:
             reviewers.add(actor_id)
     return {
         Duty.FILE: list(filers),
@@ -194,11 +203,16 @@ def application_file_registration(
     head_health: str,
     reason: str,
     fields: dict,
+    members: Iterable[household_services.MemberData] = (),
 ) -> Application:
-    """建档申请: a draft with the proposed file; the file itself is registered on approval."""
+    """建档申请: a draft with the proposed file and its family; the file itself is registered
+    on approval. The household size is the worker and the members listed (proposed_size)."""
     number = resident_ids.clean(head_id_number)
     household_services.ensure_not_registered(id_numbers=[number], actor=actor)
     _ensure_no_pending_registration(number, actor=actor)
+    listed: list[dict] = []
+    for data in members:
+        listed.append(_checked_member(data, actor=actor, others=[number, *_ids(listed)]))
     application = Application.objects.create(
         kind=Kind.REGISTRATION,
         union=union,
@@ -206,12 +220,184 @@ def application_file_registration(
         reason=_required(reason, _("State why the family needs help.")),
         proposal={
             "head": {"name": head_name.strip(), "id_number": number, "health": head_health},
-            "fields": _jsonable(fields),
+            "members": listed,
+            "fields": {**_jsonable(fields), "size": 1 + len(listed)},
         },
         filed_by=actor,
     )
     _filed(application, actor=actor)
     return application
+
+
+# --- A registration's family and proof ---------------------------------------------------------
+
+
+def proposed_size(proposal: dict) -> int:
+    """家庭人口 of a registration: the worker and the members listed (Household.size counts the
+    head too). Nobody types it: it follows the family on the application."""
+    return 1 + len(proposal.get("members", []))
+
+
+def _ids(people: Iterable[dict]) -> list[str]:
+    return [person.get("id_number", "") for person in people]
+
+
+def _checked_member(
+    data: household_services.MemberData,
+    *,
+    actor: User,
+    others: list[str],
+    except_pk: int | None = None,
+) -> dict:
+    """One member of a proposed family, checked as the registry will check it on approval:
+    a relation other than the head, a valid ID that is nobody else's in this household, not in
+    a registered file and not on another registration under way."""
+    if data.relation == Relation.SELF:
+        raise CaseError(_("A household has one head; list the others with their relation."))
+    number = resident_ids.clean(data.id_number)
+    if number in others:
+        raise CaseError(
+            _("The ID %(masked)s appears twice in this household.")
+            % {"masked": resident_ids.mask(number)}
+        )
+    household_services.ensure_not_registered(id_numbers=[number], actor=actor)
+    _ensure_no_pending_registration(number, actor=actor, except_pk=except_pk)
+    values = {**data.values(), "id_number": number, "name": data.name.strip()}
+    values["monthly_income"] = Decimal(values["monthly_income"] or 0).quantize(Decimal("0.01"))
+    try:
+        Member(**values).full_clean(
+            exclude=["household", "name_initials"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as error:
+        raise CaseError("；".join(error.messages)) from None
+    if values["disability_level"] is not None and not 1 <= values["disability_level"] <= 4:
+        raise CaseError(_("A disability certificate level is from 1 to 4."))
+    return _jsonable(values)
+
+
+def _family_locked(actor: User, application: Application, allowed=EDITABLE_STATES) -> Application:
+    application = _locked(application, allowed, _("changed (ask a supervisor to return it first)"))
+    _ensure_in_scope(actor, application)
+    if application.kind != Kind.REGISTRATION:
+        raise CaseError(_("Only a registration application lists a family and its proof."))
+    return application
+
+
+def _save_members(
+    application: Application, members: list[dict], *, actor: User, comment: str
+) -> Application:
+    proposal = dict(application.proposal)
+    proposal["members"] = members
+    proposal["fields"] = {**proposal.get("fields", {}), "size": proposed_size(proposal)}
+    application.proposal = proposal
+    application.save(update_fields=["proposal"])
+    ApplicationStep.objects.create(
+        application=application,
+        actor=actor,
+        from_state=application.state,
+        to_state=application.state,
+        comment=comment,
+    )
+    return application
+
+
+@transaction.atomic
+def application_member_add(
+    *, actor: User, application: Application, data: household_services.MemberData
+) -> Application:
+    """A family member on a draft or returned registration; the household size follows."""
+    application = _family_locked(actor, application)
+    members = list(application.proposal.get("members", []))
+    head = application.proposal.get("head", {})
+    member = _checked_member(
+        data, actor=actor, others=_ids([head, *members]), except_pk=application.pk
+    )
+    comment = _("Family member added: %(name)s") % {"name": member["name"]}
+    return _save_members(application, [*members, member], actor=actor, comment=comment)
+
+
+def _member_at(application: Application, index: int) -> list[dict]:
+    members = list(application.proposal.get("members", []))
+    if not 0 <= index < len(members):
+        raise CaseError(_("That family member is no longer on the application: reload the page."))
+    return members
+
+
+@transaction.atomic
+def application_member_update(
+    *, actor: User, application: Application, index: int, data: household_services.MemberData
+) -> Application:
+    application = _family_locked(actor, application)
+    members = _member_at(application, index)
+    others = [application.proposal.get("head", {}), *members[:index], *members[index + 1 :]]
+    members[index] = _checked_member(
+        data, actor=actor, others=_ids(others), except_pk=application.pk
+    )
+    comment = _("Family member changed: %(name)s") % {"name": members[index]["name"]}
+    return _save_members(application, members, actor=actor, comment=comment)
+
+
+@transaction.atomic
+def application_member_remove(*, actor: User, application: Application, index: int) -> Application:
+    application = _family_locked(actor, application)
+    members = _member_at(application, index)
+    removed = members.pop(index)
+    comment = _("Family member removed: %(name)s") % {"name": removed["name"]}
+    return _save_members(application, members, actor=actor, comment=comment)
+
+
+# Proof may be added until the review passes (the reviewer checks it).
+PROOF_STATES = {State.DRAFT, State.RETURNED, State.SUBMITTED}
+
+
+@transaction.atomic
+def application_document_add(
+    *,
+    actor: User,
+    application: Application,
+    document_type: DocumentType,
+    upload: UploadedFile,
+) -> Document:
+    """Proof for a registration, kept against the application (content-checked, private
+    storage) and attached to the file its approval registers."""
+    application = _family_locked(actor, application, PROOF_STATES)
+    document = household_services.document_store(
+        actor=actor, document_type=document_type, upload=upload, application=application
+    )
+    ApplicationStep.objects.create(
+        application=application,
+        actor=actor,
+        from_state=application.state,
+        to_state=application.state,
+        comment=_("Proof added: %(type)s (%(file)s)")
+        % {"type": document_type.name, "file": document.original_name},
+    )
+    return document
+
+
+def registration_means_test(application: Application, *, on: date | None = None) -> MeansTestResult:
+    """The means test on the household a registration proposes, its members counted: what the
+    filer, the reviewer and the notice see before anyone decides (households/means_test.py)."""
+    return household_means_test(
+        household=proposed_household(application), on=on or timezone.localdate()
+    )
+
+
+def _reviewed_means_test(application: Application) -> dict | None:
+    """The suggestion as the reviewer saw it, kept with the application: the notice shows it and
+    approval records it as the file's first classification."""
+    try:
+        result = registration_means_test(application)
+    except NoStandardInForce:
+        return None
+    return {
+        "category": result.category,
+        "degree": result.degree,
+        "explanation": result.explanation,
+        "on": timezone.localdate().isoformat(),
+    }
 
 
 def _ensure_no_pending_registration(
@@ -419,10 +605,17 @@ def application_update(
         number = resident_ids.clean(head["id_number"])
         household_services.ensure_not_registered(id_numbers=[number], actor=actor)
         _ensure_no_pending_registration(number, actor=actor, except_pk=application.pk)
+        if number in _ids(proposal.get("members", [])):
+            raise CaseError(
+                _("The ID %(masked)s appears twice in this household.")
+                % {"masked": resident_ids.mask(number)}
+            )
         proposal["head"] = {**head, "name": head["name"].strip(), "id_number": number}
         application.applicant_name = proposal["head"]["name"]
     if fields is not None:
         proposal["fields"] = _jsonable(fields)
+        if application.kind == Kind.REGISTRATION:
+            proposal["fields"]["size"] = proposed_size(proposal)
     if follow_up_on is not None:
         household_services.ensure_follow_up_date(follow_up_on)
         proposal["follow_up_on"] = follow_up_on.isoformat()
@@ -451,13 +644,19 @@ def application_submit(*, actor: User, application: Application) -> Application:
     return application
 
 
-# --- Review, return, reject -------------------------------------------------------------------
+# --- The checks of each decision ----------------------------------------------------------------
+# Each raises CaseError with the reason `actor` may not take the decision as things stand. The
+# service asks it on the locked row; cases.selectors asks the same function, so a page shows a
+# button disabled with its reason instead of offering an action the service would refuse.
+
+REVIEWABLE = {State.SUBMITTED}
+RETURNABLE = {State.SUBMITTED, State.REVIEWED, State.IN_NOTICE, State.AWAITING_APPROVAL}
+APPROVABLE = {State.AWAITING_APPROVAL}
 
 
-@transaction.atomic
-def application_review(*, actor: User, application: Application, comment: str = "") -> Application:
+def review_check(*, actor: User, application: Application) -> None:
     _require_role(actor, Role.SUPERVISOR)
-    application = _locked(application, {State.SUBMITTED}, _("reviewed"))
+    _ensure_state(application, REVIEWABLE, _("reviewed"))
     _ensure_in_scope(actor, application)
     ensure_separate_duties(user_id=actor.pk, duty=Duty.REVIEW, done_by=duties_done(application))
     if application.kind == Kind.REGISTRATION and not (
@@ -469,13 +668,82 @@ def application_review(*, actor: User, application: Application, comment: str = 
                 "missing: record it before the review."
             )
         )
+
+
+def _ensure_no_open_objection(application: Application) -> None:
+    if application.objections.filter(state=ObjectionState.OPEN).exists():
+        raise CaseError(_("An open objection holds this application: resolve it first."))
+
+
+def return_check(*, actor: User, application: Application) -> None:
+    _require_role(actor, Role.SUPERVISOR)
+    _ensure_state(application, RETURNABLE, _("returned"))
+    _ensure_in_scope(actor, application)
+    _ensure_no_open_objection(application)
+
+
+def reject_check(*, actor: User, application: Application) -> None:
+    _require_role(actor, Role.SUPERVISOR)
+    _ensure_state(application, RETURNABLE, _("rejected"))
+    _ensure_in_scope(actor, application)
+
+
+def approval_check(*, actor: User, application: Application) -> None:
+    # An objection first: it is what holds an application back in notice after the period.
+    _require_role(actor, Role.SUPERVISOR)
+    _ensure_in_scope(actor, application)
+    _ensure_no_open_objection(application)
+    if Objection.objects.filter(
+        notice_id=application.notice_id, application=None, state=ObjectionState.OPEN
+    ).exists():
+        raise CaseError(
+            _("An open objection to the whole notice holds its applications: resolve it first.")
+        )
+    _ensure_state(application, APPROVABLE, _("approved"))
+    ensure_separate_duties(user_id=actor.pk, duty=Duty.APPROVE, done_by=duties_done(application))
+
+
+def publish_check(*, actor: User, notice: Notice, today: date) -> None:
+    _require_role(actor, Role.SUPERVISOR)
+    if notice.state != NoticeState.DRAFT:
+        raise CaseError(_("This notice has already been posted."))
+    _ensure_acts_on_notice(actor, notice)
+    if notice.start_on < today:
+        raise CaseError(
+            _(
+                "The notice starts on %(start)s, before today: the public would not have the "
+                "whole period. Set the start date to today or later."
+            )
+            % {"start": notice.start_on.isoformat()}
+        )
+    if not notice.applications.filter(state=State.REVIEWED).exists():
+        raise CaseError(_("A notice with no application cannot be posted."))
+
+
+def approve_all_check(*, actor: User, notice: Notice) -> None:
+    _require_role(actor, Role.SUPERVISOR)
+    if notice.state != NoticeState.CLOSED:
+        raise CaseError(_("Applications are approved after the notice period has ended."))
+    _ensure_acts_on_notice(actor, notice)
+
+
+# --- Review, return, reject -------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_review(*, actor: User, application: Application, comment: str = "") -> Application:
+    _require_role(actor, Role.SUPERVISOR)
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    review_check(actor=actor, application=application)
+    if application.kind == Kind.REGISTRATION:
+        application.proposal = {
+            **application.proposal,
+            "means_test": _reviewed_means_test(application),
+        }
     application.reviewed_by = actor
     _step(application, actor=actor, to_state=State.REVIEWED, comment=comment.strip())
     application.save()
     return application
-
-
-RETURNABLE = {State.SUBMITTED, State.REVIEWED, State.IN_NOTICE, State.AWAITING_APPROVAL}
 
 
 @transaction.atomic
@@ -483,10 +751,8 @@ def application_return(*, actor: User, application: Application, reason: str) ->
     """退回: back to the filer for changes, with the reason; it leaves its notice."""
     _require_role(actor, Role.SUPERVISOR)
     reason = _required(reason, _("Tell the filer what to change."))
-    application = _locked(application, RETURNABLE, _("returned"))
-    _ensure_in_scope(actor, application)
-    if application.objections.filter(state=ObjectionState.OPEN).exists():
-        raise CaseError(_("An open objection holds this application: resolve it first."))
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    return_check(actor=actor, application=application)
     application.notice = None
     application.reviewed_by = None
     application.decision_reason = reason
@@ -500,8 +766,8 @@ def application_reject(*, actor: User, application: Application, reason: str) ->
     """A rejection states a reason the applicant can be told."""
     _require_role(actor, Role.SUPERVISOR)
     reason = _required(reason, _("State a reason the applicant can be told."))
-    application = _locked(application, RETURNABLE, _("rejected"))
-    _ensure_in_scope(actor, application)
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    reject_check(actor=actor, application=application)
     application.decided_by = actor
     application.decision_reason = reason
     _step(application, actor=actor, to_state=State.REJECTED, comment=reason)
@@ -527,7 +793,30 @@ def notice_create(
 ) -> Notice:
     """Gather reviewed applications into a notice being prepared."""
     _require_role(actor, Role.SUPERVISOR)
-    if not applications:
+    ids = [application.pk for application in applications]
+    _ensure_notice_terms(
+        actor=actor, union=union, start_on=start_on, working_days=working_days, ids=ids
+    )
+    notice = Notice.objects.create(
+        title=_required(title, _("Give the notice a title.")),
+        union=union,
+        place=_required(place, _("Say where the notice is posted.")),
+        contact=_required(contact, _("Give a contact for objections.")),
+        start_on=start_on,
+        working_days=working_days,
+        show_masked_ids=show_masked_ids,
+        created_by=actor,
+    )
+    _claim_for_notice(notice, ids)
+    return notice
+
+
+def _ensure_notice_terms(
+    *, actor: User, union: Union, start_on: date, working_days: int, ids: list[int]
+) -> None:
+    """What a notice being prepared (or edited) must meet: at least one application, a length
+    and a start within range, and every union it touches within the preparer's scope."""
+    if not ids:
         raise CaseError(_("A notice lists at least one reviewed application."))
     if not 1 <= working_days <= MAX_WORKING_DAYS:
         raise CaseError(
@@ -542,7 +831,6 @@ def notice_create(
                 "latest": (today + NOTICE_START_RANGE).isoformat(),
             }
         )
-    ids = [application.pk for application in applications]
     listed_unions = Application.objects.filter(pk__in=ids).values_list("union_id", flat=True)
     if not all(in_scope(actor, union_id) for union_id in {union.pk, *listed_unions}):
         raise CaseError(
@@ -551,55 +839,135 @@ def notice_create(
                 "ask a supervisor of the county federation to prepare a notice that spans unions."
             )
         )
-    notice = Notice.objects.create(
-        title=_required(title, _("Give the notice a title.")),
-        union=union,
-        place=_required(place, _("Say where the notice is posted.")),
-        contact=_required(contact, _("Give a contact for objections.")),
-        start_on=start_on,
-        working_days=working_days,
-        show_masked_ids=show_masked_ids,
-        created_by=actor,
-    )
+
+
+def _claim_for_notice(notice: Notice, ids: Iterable[int]) -> None:
+    """List reviewed applications that are on no notice (a conditional update: two notices
+    prepared at once cannot both claim one application)."""
+    ids = set(ids)
     claimed = Application.objects.filter(pk__in=ids, state=State.REVIEWED, notice=None).update(
         notice=notice
     )
     if claimed != len(ids):
         raise CaseError(_("Only reviewed applications that are in no other notice can be listed."))
+
+
+NOTICE_TERMS = ("title", "place", "contact", "start_on", "working_days", "show_masked_ids")
+
+
+@transaction.atomic
+def notice_update(
+    *,
+    actor: User,
+    notice: Notice,
+    title: str,
+    place: str,
+    contact: str,
+    start_on: date,
+    working_days: int,
+    applications: list[Application],
+    show_masked_ids: bool = False,
+) -> Notice:
+    """Change a notice being prepared: its terms and its list (reviewed applications in the
+    actor's scope come on, those taken off go back to the reviewed pool, state unchanged, with a
+    step in their trail). A posted notice is a record and is never changed."""
+    _require_role(actor, Role.SUPERVISOR)
+    notice = _draft_notice(actor, notice, _("edited"))
+    ids = {application.pk for application in applications}
+    _ensure_notice_terms(
+        actor=actor,
+        union=notice.union,
+        start_on=start_on,
+        working_days=working_days,
+        ids=list(ids),
+    )
+    comment = _("Taken off the draft notice %(title)s") % {"title": notice.title}
+    notice.title = _required(title, _("Give the notice a title."))
+    notice.place = _required(place, _("Say where the notice is posted."))
+    notice.contact = _required(contact, _("Give a contact for objections."))
+    notice.start_on, notice.working_days = start_on, working_days
+    notice.show_masked_ids = show_masked_ids
+    notice.save(update_fields=NOTICE_TERMS)
+    listed = set(notice.applications.values_list("pk", flat=True))
+    for application in notice.applications.select_for_update().filter(pk__in=listed - ids):
+        _leave_draft_notice(application, actor=actor, comment=comment)
+    _claim_for_notice(notice, ids - listed)
     return notice
 
 
 @transaction.atomic
-def notice_publish(*, actor: User, notice: Notice, today: date | None = None) -> Notice:
+def notice_discard(*, actor: User, notice: Notice) -> None:
+    """Discard a notice being prepared: its applications go back to the reviewed pool (state
+    unchanged, a step in each trail naming the notice) and the draft is deleted. It was never
+    posted, so it holds nothing the public saw, no objection and no frozen row; the trail of
+    each application keeps who discarded it and when."""
+    _require_role(actor, Role.SUPERVISOR)
+    notice = _draft_notice(actor, notice, _("discarded"))
+    comment = _("The draft notice %(title)s was discarded") % {"title": notice.title}
+    for application in notice.applications.select_for_update():
+        _leave_draft_notice(application, actor=actor, comment=comment)
+    notice.delete()
+
+
+def _draft_notice(actor: User, notice: Notice, action: str) -> Notice:
+    """The notice, locked, if it is still being prepared and `actor` may act on all of it."""
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    if notice.state != NoticeState.DRAFT:
+        raise CaseError(
+            _(
+                "This notice has been posted, so it cannot be %(action)s: what was posted stays "
+                "on record."
+            )
+            % {"action": action}
+        )
+    _ensure_acts_on_notice(actor, notice)
+    return notice
+
+
+def _leave_draft_notice(application: Application, *, actor: User, comment: str) -> None:
+    application.notice = None
+    application.save(update_fields=["notice"])
+    ApplicationStep.objects.create(
+        application=application,
+        actor=actor,
+        from_state=application.state,
+        to_state=application.state,
+        comment=comment,
+    )
+
+
+@transaction.atomic
+def notice_publish(
+    *, actor: User, notice: Notice, today: date | None = None, comment: str = ""
+) -> Notice:
     """Post the notice: its end date is computed in working days; its applications are in notice.
-    It cannot start before the day it is posted: the public must have the whole period."""
+    It cannot start before the day it is posted: the public must have the whole period.
+    `comment`, the poster's opinion, is kept with the notice's title in each application's step."""
     _require_role(actor, Role.SUPERVISOR)
     today = today or timezone.localdate()
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
-    if notice.state != NoticeState.DRAFT:
-        raise CaseError(_("This notice has already been posted."))
-    _ensure_acts_on_notice(actor, notice)
-    if notice.start_on < today:
-        raise CaseError(
-            _(
-                "The notice starts on %(start)s, before today: the public would not have the "
-                "whole period. Set the start date to today or later."
-            )
-            % {"start": notice.start_on.isoformat()}
-        )
+    publish_check(actor=actor, notice=notice, today=today)
     applications = list(notice.applications.select_for_update().filter(state=State.REVIEWED))
-    if not applications:
-        raise CaseError(_("A notice with no application cannot be posted."))
     period = notice_period(start=notice.start_on, working_days=notice.working_days)
     notice.end_on = period.end
     notice.calendar_note = _calendar_note(period)
+    notice.issuer_name = notice.union.name
     notice.state = NoticeState.PUBLISHED
     notice.published_at = timezone.now()
     notice.save()
+    _freeze_rows(notice)
     for application in applications:
-        _step(application, actor=actor, to_state=State.IN_NOTICE, comment=notice.title)
+        step_comment = "\n".join(filter(None, [notice.title, comment.strip()]))
+        _step(application, actor=actor, to_state=State.IN_NOTICE, comment=step_comment)
         application.save(update_fields=["state"])
     return notice
+
+
+def _freeze_rows(notice: Notice) -> None:
+    """Keep the rows exactly as posted: every later view, the PDF and the archive read them."""
+    from cases.printing import draft_rows
+
+    NoticeRow.objects.bulk_create(draft_rows(notice))
 
 
 def _calendar_note(period) -> str:
@@ -777,17 +1145,8 @@ def application_approve(*, actor: User, application: Application, comment: str =
     """Approve one application awaiting approval: registering the file, ending it, or approving
     the relief that finance then pays."""
     _require_role(actor, Role.SUPERVISOR)
-    application = _locked(application, {State.AWAITING_APPROVAL}, _("approved"))
-    _ensure_in_scope(actor, application)
-    ensure_separate_duties(user_id=actor.pk, duty=Duty.APPROVE, done_by=duties_done(application))
-    if application.objections.filter(state=ObjectionState.OPEN).exists():
-        raise CaseError(_("An open objection holds this application: resolve it first."))
-    if Objection.objects.filter(
-        notice_id=application.notice_id, application=None, state=ObjectionState.OPEN
-    ).exists():
-        raise CaseError(
-            _("An open objection to the whole notice holds its applications: resolve it first.")
-        )
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    approval_check(actor=actor, application=application)
     _carry_out(application, actor=actor)
     application.decided_by = actor
     _step(application, actor=actor, to_state=State.APPROVED, comment=comment.strip())
@@ -797,6 +1156,7 @@ def application_approve(*, actor: User, application: Application, comment: str =
 
 def _proposed_fields(application: Application) -> dict:
     fields = dict(application.proposal.get("fields", {}))
+    fields["size"] = proposed_size(application.proposal)
     for name in DECIMAL_FIELDS & fields.keys():
         fields[name] = Decimal(fields[name])
     return fields
@@ -824,6 +1184,8 @@ def _carry_out(application: Application, *, actor: User) -> None:
             members=[_proposed_member(m) for m in application.proposal.get("members", [])],
             **_proposed_fields(application),
         )
+        application.documents.update(household=application.household)
+        _first_classification(application, actor=actor)
     elif application.kind == Kind.EXIT:
         household_services.household_exit(
             actor=actor,
@@ -844,16 +1206,39 @@ def _carry_out(application: Application, *, actor: User) -> None:
     # programmes, budgets and the ledger on top of it).
 
 
-def notice_approve_all(*, actor: User, notice: Notice) -> tuple[int, list[str]]:
+def _first_classification(application: Application, *, actor: User) -> None:
+    """The new file's first classification is the one reviewed and shown on the notice, decided
+    by the approving supervisor (households.services.household_classify records it, with the
+    means test's reasons and, where today's suggestion differs, why it stands)."""
+    reviewed = application.proposal.get("means_test")
+    if reviewed is None:  # reviewed without a standard in force: classified on the file later
+        return
+    notice = application.notice
+    why = (
+        _("As reviewed and shown on the public notice “%(notice)s”.") % {"notice": notice.title}
+        if notice
+        else _("As reviewed.")
+    )
+    try:
+        household_services.household_classify(
+            actor=actor,
+            household=application.household,
+            category=reviewed["category"],
+            degree=reviewed["degree"],
+            override_reason=why,
+        )
+    except NoStandardInForce:
+        return
+
+
+def notice_approve_all(*, actor: User, notice: Notice, comment: str = "") -> tuple[int, list[str]]:
     """Approve every unobjected application of a closed notice, each in its own transaction
     (two supervisors at once approve each application once). Returns (approved, refusals).
     Only someone who may act on the whole notice approves all (a grassroots supervisor a notice
-    that lists their own union's applicants only); each approval checks its application again."""
-    _require_role(actor, Role.SUPERVISOR)
+    that lists their own union's applicants only); each approval checks its application again
+    and keeps `comment`, the approval opinion, in its step."""
     notice = Notice.objects.get(pk=notice.pk)
-    if notice.state != NoticeState.CLOSED:
-        raise CaseError(_("Applications are approved after the notice period has ended."))
-    _ensure_acts_on_notice(actor, notice)
+    approve_all_check(actor=actor, notice=notice)
     approved, refusals = 0, []
     pending = (
         Application.objects.visible_to(actor)
@@ -862,7 +1247,7 @@ def notice_approve_all(*, actor: User, notice: Notice) -> tuple[int, list[str]]:
     )
     for pk in list(pending):
         try:
-            application_approve(actor=actor, application=Application(pk=pk))
+            application_approve(actor=actor, application=Application(pk=pk), comment=comment)
         except DomainError as error:
             refusals.append(error.message)
         else:

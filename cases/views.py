@@ -21,22 +21,25 @@ from cases.forms import (
     EDIT_FORMS,
     HOUSEHOLD_APPLICATION_FORMS,
     ApplicationFilterForm,
+    ApplicationMemberForm,
     CommentForm,
     NoticeFilterForm,
     NoticeForm,
     ObjectionForm,
+    OpinionForm,
     RegistrationApplicationForm,
     RejectForm,
     Resolution,
     ReturnForm,
     SurveyForm,
+    choose_labels,
 )
-from cases.models import Application, Kind, Notice, NoticeState, Objection, ObjectionState
+from cases.models import Application, Kind, Notice, NoticeState, Objection
 from helpcenter.access import log_denied, require, visible_or_404
 from helpcenter.errors import DomainError
 from helpcenter.paging import page_of
 from households import services as household_services
-from households.forms import HOUSEHOLD_FIELDS
+from households.forms import HOUSEHOLD_FIELDS, DocumentForm
 from households.models import Household
 from households.selectors import document_checklist
 
@@ -101,14 +104,17 @@ def application_create(request: HttpRequest) -> HttpResponse:
                 head_id_number=data["head_id_number"],
                 head_health=data["head_health"],
                 reason=data["reason"],
-                fields={name: data[name] for name in HOUSEHOLD_FIELDS},
+                fields={name: data[name] for name in HOUSEHOLD_FIELDS if name in data},
             )
         except DomainError as error:
             form.add_error(None, error.message)
         else:
             messages.success(
                 request,
-                _("The application was filed as a draft: record the home visit, then submit it."),
+                _(
+                    "The application was filed as a draft: add the family members and the proof, "
+                    "record the home visit, then submit it."
+                ),
             )
             return redirect("cases:application_detail", pk=application.pk)
     context = {"form": form, "title": _("New registration application")}
@@ -151,15 +157,14 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         log_denied(request, reason="permission households.view_resident_id")
         raise PermissionDenied
     objections = list(application.objections.select_related("notice", "resolved_by"))
-    open_count = sum(objection.state == ObjectionState.OPEN for objection in objections)
+    actions = selectors.application_actions(request.user, application)
     notice = application.notice
     context = {
         "application": application,
         "steps": application.steps.select_related("actor"),
         "objections": objections,
-        "actions": selectors.application_actions(
-            request.user, application, open_objections=open_count
-        ),
+        "actions": actions.offered,
+        "blocked": actions.blocked,
         "head": selectors.proposal_head(application),
         "proposal": selectors.proposal_rows(application),
         "follow_up_on": application.proposal.get("follow_up_on"),
@@ -172,7 +177,40 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # The proof for a relief, exit or removal application is the household's own documents.
         "checklist": document_checklist(application.household) if application.household else None,
     }
+    if application.kind == Kind.REGISTRATION and application.household is None:
+        context.update(_registration_context(request, application))
     return render(request, "cases/application_detail.html", context)
+
+
+def _registration_context(request: HttpRequest, application: Application) -> dict:
+    """A registration's family, its proof against the causes, and the means test run on them."""
+    try:
+        means_test, means_test_error = services.registration_means_test(application), ""
+    except DomainError as error:
+        means_test, means_test_error = None, error.message
+    documents = application.documents.select_related("document_type", "uploaded_by")
+    editable = application.state in services.EDITABLE_STATES
+    return {
+        "members": selectors.proposal_members(application),
+        "members_editable": editable and request.user.has_perm("cases.change_application"),
+        "means_test": means_test,
+        "means_test_error": means_test_error,
+        "reviewed_means_test": selectors.reviewed_means_test(application),
+        "proof_checklist": document_checklist(
+            services.proposed_household(application), documents=documents
+        ),
+        "proof_form": _proof_form()
+        if application.state in services.PROOF_STATES
+        and request.user.has_perm("cases.change_application")
+        else None,
+    }
+
+
+def _proof_form() -> DocumentForm:
+    form = DocumentForm()
+    form.fields["document_type"].widget.attrs["class"] = "form-select"
+    choose_labels(form)
+    return form
 
 
 @require("cases.change_application")
@@ -229,6 +267,122 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/form.html", context)
 
 
+def _registration(request: HttpRequest, pk: int) -> Application:
+    application = _application(request, pk)
+    if application.kind != Kind.REGISTRATION:
+        raise Http404
+    return application
+
+
+def _members_url(application: Application) -> str:
+    return reverse("cases:application_detail", args=[application.pk]) + "#members"
+
+
+@require("cases.change_application")
+def application_member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _registration(request, pk)
+    form = ApplicationMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_member_add(
+                actor=request.user,
+                application=application,
+                data=household_services.MemberData(**form.cleaned_data),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Family member added: the household size follows."))
+            return redirect(_members_url(application))
+    context = {"form": form, "title": _("Add a family member"), "application": application}
+    return render(request, "cases/form.html", context)
+
+
+@require("cases.change_application")
+def application_member_edit(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+    application = _registration(request, pk)
+    members = application.proposal.get("members", [])
+    if index >= len(members):
+        raise Http404
+    member = members[index]
+    form = ApplicationMemberForm(
+        request.POST or None, initial={**member, "id_number": ""}, editing=True
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {
+            **form.cleaned_data,
+            "id_number": form.cleaned_data["id_number"] or member["id_number"],
+        }
+        try:
+            services.application_member_update(
+                actor=request.user,
+                application=application,
+                index=index,
+                data=household_services.MemberData(**data),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Family member updated."))
+            return redirect(_members_url(application))
+    context = {
+        "form": form,
+        "title": _("Edit %(name)s") % {"name": member.get("name", "")},
+        "application": application,
+        "member": selectors.proposal_members(application)[index],
+    }
+    return render(request, "cases/form.html", context)
+
+
+@require("cases.change_application")
+@require_POST
+def application_member_remove(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+    application = _registration(request, pk)
+    try:
+        services.application_member_remove(actor=request.user, application=application, index=index)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Family member removed: the household size follows."))
+    return redirect(_members_url(application))
+
+
+@require("cases.change_application")
+@require_POST
+def application_document_add(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _registration(request, pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        try:
+            services.application_document_add(
+                actor=request.user,
+                application=application,
+                document_type=form.cleaned_data["document_type"],
+                upload=form.cleaned_data["file"],
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The document was added."))
+    return redirect(reverse("cases:application_detail", args=[application.pk]) + "#proof")
+
+
+@require("households.view_document")
+def application_document(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:
+    """A registration's proof, served only through its application's scope."""
+    application = _registration(request, pk)
+    document = visible_or_404(application.documents.all(), pk=document_pk)
+    return FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        filename=document.original_name,
+    )
+
+
 @require("cases.change_application")
 def application_survey(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
@@ -256,7 +410,7 @@ def application_survey(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _act(request: HttpRequest, application: Application, action: Callable, success: str):
-    """A one-click transition (submit, approve): the service decides, the page reports."""
+    """A one-click transition (submit): the service decides, the page reports."""
     try:
         action(actor=request.user, application=application)
     except DomainError as error:
@@ -273,15 +427,12 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, application, services.application_submit, _("Submitted for review."))
 
 
-@require("cases.approve_application")
-@require_POST
-def application_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _application(request, pk)
-    return _act(request, application, services.application_approve, _("Approved."))
-
-
-def _decide(request: HttpRequest, pk: int, *, form_class, action: Callable, title, success):
-    """A transition with a comment or a reason: the form page, then the service."""
+def _decide(
+    request: HttpRequest, pk: int, *, decision: str, form_class, action: Callable, title, success
+):
+    """A decision on one application: GET shows what it rests on and asks for the opinion or
+    reason, or shows the decision disabled with the reason the service would refuse it; POST
+    goes to the service, which checks again."""
     application = _application(request, pk)
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -292,8 +443,27 @@ def _decide(request: HttpRequest, pk: int, *, form_class, action: Callable, titl
         else:
             messages.success(request, success)
             return redirect("cases:application_detail", pk=application.pk)
-    context = {"form": form, "title": title, "submit_label": title, "application": application}
-    return render(request, "cases/form.html", context)
+    context = {
+        "form": form,
+        "title": title,
+        "application": application,
+        "refusal": selectors.decision_refusal(request.user, application, decision),
+        **selectors.decision_facts(application),
+    }
+    return render(request, "cases/application_decide.html", context)
+
+
+@require("cases.approve_application")
+def application_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(
+        request,
+        pk,
+        decision="approve",
+        form_class=OpinionForm,
+        action=services.application_approve,
+        title=_("Approve"),
+        success=_("Approved."),
+    )
 
 
 @require("cases.review_application")
@@ -301,6 +471,7 @@ def application_review(request: HttpRequest, pk: int) -> HttpResponse:
     return _decide(
         request,
         pk,
+        decision="review",
         form_class=CommentForm,
         action=services.application_review,
         title=_("Review"),
@@ -313,6 +484,7 @@ def application_return(request: HttpRequest, pk: int) -> HttpResponse:
     return _decide(
         request,
         pk,
+        decision="return",
         form_class=ReturnForm,
         action=services.application_return,
         title=_("Return for changes"),
@@ -325,6 +497,7 @@ def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
     return _decide(
         request,
         pk,
+        decision="reject",
         form_class=RejectForm,
         action=services.application_reject,
         title=_("Reject"),
@@ -391,7 +564,6 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         notice = _notice(request, pk)
     context = {
         "notice": notice,
-        "rows": printing.notice_rows(notice),
         **selectors.notice_page(request.user, notice),
         "objections": Objection.objects.visible_to(request.user)
         .filter(notice=notice)
@@ -405,35 +577,116 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "cases/notice_detail.html", context)
 
 
+def _notice_as_a_whole(request: HttpRequest, pk: int) -> Notice:
+    """A notice `request.user` may act on as a whole (services.may_act_on_notice): one that
+    lists another union's applicants is county staff's, and not found for anyone else."""
+    return visible_or_404(
+        Notice.objects.wholly_visible_to(request.user).select_related("union", "created_by"),
+        pk=pk,
+    )
+
+
 @require("cases.publish_notice")
-@require_POST
 def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = _notice(request, pk)
-    try:
-        notice = services.notice_publish(actor=request.user, notice=notice)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("The notice is posted until %(end)s.") % {"end": f"{notice.end_on:%Y-%m-%d}"},
-        )
-    return redirect("cases:notice_detail", pk=notice.pk)
+    """GET: the rows as they will be posted, the period with its end date and the place; POST
+    (with the opinion): post it."""
+    notice = _notice_as_a_whole(request, pk)
+    form = OpinionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notice = services.notice_publish(
+                actor=request.user, notice=notice, comment=form.cleaned_data["comment"]
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("The notice is posted until %(end)s.") % {"end": f"{notice.end_on:%Y-%m-%d}"},
+            )
+            return redirect("cases:notice_detail", pk=notice.pk)
+    context = {
+        "form": form,
+        "title": _("Post the notice"),
+        "notice": notice,
+        "refusal": selectors.publish_refusal(request.user, notice),
+        "rows": printing.notice_rows(notice),
+        "end_on": notice.end_on
+        or services.notice_period_end(start=notice.start_on, working_days=notice.working_days),
+    }
+    return render(request, "cases/notice_confirm.html", context)
 
 
 @require("cases.approve_application")
-@require_POST
 def notice_approve_all(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the applications that will be approved and those held, with why; POST (with the
+    opinion): approve them, each checked again by the service."""
+    notice = _notice_as_a_whole(request, pk)
+    form = OpinionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            approved, refusals = services.notice_approve_all(
+                actor=request.user, notice=notice, comment=form.cleaned_data["comment"]
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Applications approved: %(count)d.") % {"count": approved})
+            for refusal in dict.fromkeys(refusals):
+                messages.error(request, refusal)
+            return redirect("cases:notice_detail", pk=notice.pk)
+    to_approve, held = selectors.approval_preview(request.user, notice)
+    context = {
+        "form": form,
+        "title": _("Approve all without objection"),
+        "notice": notice,
+        "refusal": selectors.approve_all_refusal(request.user, notice, to_approve=to_approve),
+        "to_approve": to_approve,
+        "held": held,
+    }
+    return render(request, "cases/notice_confirm.html", context)
+
+
+@require("cases.change_notice")
+def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A draft's terms and list; a posted notice is a record (the service refuses it too)."""
+    notice = _notice(request, pk)
+    if request.method == "GET" and notice.state != NoticeState.DRAFT:
+        messages.error(request, _("This notice has been posted: what was posted stays on record."))
+        return redirect("cases:notice_detail", pk=notice.pk)
+    initial = {name: getattr(notice, name) for name in services.NOTICE_TERMS}
+    initial["applications"] = list(notice.applications.values_list("pk", flat=True))
+    form = NoticeForm(request.POST or None, user=request.user, notice=notice, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.notice_update(
+                actor=request.user,
+                notice=notice,
+                applications=list(data.pop("applications")),
+                **data,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The notice was changed: check it, then post it."))
+            return redirect("cases:notice_detail", pk=notice.pk)
+    return render(request, "cases/notice_form.html", {"form": form, "notice": notice})
+
+
+@require("cases.delete_notice")
+@require_POST
+def notice_discard(request: HttpRequest, pk: int) -> HttpResponse:
     notice = _notice(request, pk)
     try:
-        approved, refusals = services.notice_approve_all(actor=request.user, notice=notice)
+        services.notice_discard(actor=request.user, notice=notice)
     except DomainError as error:
         messages.error(request, error.message)
-    else:
-        messages.success(request, _("Applications approved: %(count)d.") % {"count": approved})
-        for refusal in dict.fromkeys(refusals):
-            messages.error(request, refusal)
-    return redirect("cases:notice_detail", pk=notice.pk)
+        return redirect("cases:notice_detail", pk=notice.pk)
+    messages.success(
+        request, _("The draft notice was discarded: its applications can go on another notice.")
+    )
+    return redirect("cases:notice_list")
 
 
 @require("cases.view_notice")

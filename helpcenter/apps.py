@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as DjangoAxesConfig
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,16 @@ class HelpcenterConfig(AppConfig):
 
     def ready(self) -> None:
         from helpcenter import security  # noqa: F401  (connects the login-failure log)
+        from helpcenter.third_party import give_chinese_words
+
+        give_chinese_words()
+
+
+class AxesConfig(DjangoAxesConfig):
+    """django-axes (the login log) under a Chinese heading on the admin index."""
+
+    default = False
+    verbose_name = _("Login security")
 
 
 class HelpcenterAdminConfig(DjangoAdminConfig):

@@ -63,7 +63,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "import_export",
     "rules.apps.AutodiscoverRulesConfig",
-    "axes",
+    "helpcenter.apps.AxesConfig",
     "django_celery_beat",
 ]
 

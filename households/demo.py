@@ -103,7 +103,7 @@ def _household_plan(people: DemoPeople, chooser: random.Random, union: Union, in
                 ),
             )
         )
-    size = 1 + len(members) + chooser.choice([0, 0, 1])
+    size = 1 + len(members)  # 家庭人口 is the people listed: the head and the members
     causes = chooser.sample(list(Cause.values), k=chooser.choice([1, 1, 2]))
     per_capita = Decimal(chooser.choice([380, 520, 610, 700, 850, 1100, 1600]))
     registered_on = timezone.localdate() - timedelta(days=chooser.randrange(30, 800))

@@ -116,7 +116,7 @@ class RegisterForm(HouseholdForm):
 
 class MemberForm(forms.Form):
     relation = forms.ChoiceField(label=_("Relation"), choices=Relation.choices[1:])
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Full name"), max_length=50)
     id_number = ResidentIdField()
     health = forms.ChoiceField(label=_("Health"), choices=Health.choices)
     disability_level = forms.TypedChoiceField(

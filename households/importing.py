@@ -186,15 +186,49 @@ class PlannedHousehold:
         return self.head.data.name
 
     @property
+    def masked_id(self) -> str:
+        return resident_ids.mask(self.head.data.id_number)
+
+    @property
     def changes(self) -> list[str]:
-        """What an update changes, for the preview: columns, then members added or changed."""
-        result = list(self.changed)
+        """What an update changes, for the preview: each column as “header: before → after”,
+        then members added, then members changed the same way."""
+        result = [
+            _change(HOUSEHOLD_SHEET, key, getattr(self.existing, key), value)
+            for key, value in self.values.items()
+        ]
         for member in [self.head, *self.members]:
             if member.existing is None and member is not self.head:
                 result.append(_("new member %(name)s") % {"name": member.data.name})
             elif member.changed:
-                result.append(f"{member.data.name}：{'、'.join(member.changed)}")
+                details = [
+                    _change(MEMBER_SHEET, key, getattr(member.existing, key), after)
+                    for key in ["name", "relation", *MEMBER_DETAILS]
+                    if (after := getattr(member.data, key)) != getattr(member.existing, key)
+                ]
+                result.append(f"{member.existing.name}（{'；'.join(details)}）")
         return result
+
+
+def _change(sheet_title: str, key: str, before: object, after: object) -> str:
+    """One change as the preview shows it, values written as in the workbook."""
+    kind = "household" if sheet_title == HOUSEHOLD_SHEET else "member"
+    column = next(column for column in COLUMNS[kind] if column.key == key)
+    return f"{column.header}：{_shown(column, before)} → {_shown(column, after)}"
+
+
+def _shown(column: Column, value: object) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if column.kind == "union":
+        return value.name if isinstance(value, Union) else str(value)
+    if column.kind == "bool":
+        return "是" if value else "否"
+    if column.kind == "choice":
+        return word(column.vocabulary, value)
+    if column.kind == "causes":
+        return "、".join(word("cause", cause) for cause in value)
+    return str(value)
 
 
 @dataclass

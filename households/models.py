@@ -160,7 +160,7 @@ class Member(models.Model):
         Household, on_delete=models.CASCADE, related_name="members", verbose_name=_("household")
     )
     relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     name_initials = models.CharField(_("name initials"), max_length=20, db_index=True)
     id_number = models.CharField(_("resident ID"), max_length=18, unique=True)
     health = models.CharField(
@@ -482,7 +482,19 @@ def _private_storage():
 
 
 class Document(models.Model):
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="documents")
+    """A proof document of a household's file, or of a registration application until its
+    approval attaches it to the file it registers (cases.services.application_approve)."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="documents", null=True, blank=True
+    )
+    application = models.ForeignKey(
+        "cases.Application",
+        on_delete=models.CASCADE,
+        related_name="documents",
+        null=True,
+        blank=True,
+    )
     document_type = models.ForeignKey(
         DocumentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("document type")
     )
@@ -501,6 +513,12 @@ class Document(models.Model):
         ordering = ["document_type__position", "-uploaded_at"]
         verbose_name = _("proof document")
         verbose_name_plural = _("proof documents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(household__isnull=False) | Q(application__isnull=False),
+                name="document_of_a_household_or_an_application",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.original_name

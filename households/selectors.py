@@ -1,5 +1,6 @@
 """Reads of the household file that more than one page uses."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -24,15 +25,20 @@ class ChecklistItem:
         return self.required and not self.documents
 
 
-def document_checklist(household: Household) -> list[ChecklistItem]:
-    """What the household's causes require, and what is on file."""
+def document_checklist(
+    household: Household, documents: Iterable[Document] | None = None
+) -> list[ChecklistItem]:
+    """What the household's causes require, and what is on file (or, for the household a
+    registration proposes, the `documents` uploaded with the application)."""
+    if documents is None:
+        documents = household.documents.select_related("uploaded_by")
     conditions = set(household.causes)
     if household.is_migrant_worker:
         conditions.add("migrant_worker")
     if household.receives_subsistence_allowance:
         conditions.add("subsistence_allowance")
     on_file: dict[int, list[Document]] = {}
-    for document in household.documents.select_related("uploaded_by"):
+    for document in documents:
         on_file.setdefault(document.document_type_id, []).append(document)
     items = []
     for document_type in DocumentType.objects.all():

@@ -645,14 +645,21 @@ def _verify_image(upload: UploadedFile) -> None:
         upload.seek(0)
 
 
-@transaction.atomic
-def document_add(
-    *, actor: User, household: Household, document_type: DocumentType, upload: UploadedFile
+def document_store(
+    *,
+    actor: User,
+    document_type: DocumentType,
+    upload: UploadedFile,
+    household: Household | None = None,
+    application: "Application | None" = None,
 ) -> Document:
+    """Check an upload by its content and keep it in private storage, as a household's proof
+    or a registration application's (cases.services.application_document_add)."""
     content_type, extension = check_upload(upload)
     original = PurePath(upload.name or "upload").name[:200]
     document = Document(
         household=household,
+        application=application,
         document_type=document_type,
         original_name=original,
         content_type=content_type,
@@ -661,6 +668,17 @@ def document_add(
     )
     document.file.save(uuid.uuid4().hex + extension, upload, save=False)
     document.save()
+    return document
+
+
+@transaction.atomic
+def document_add(
+    *, actor: User, household: Household, document_type: DocumentType, upload: UploadedFile
+) -> Document:
+    document = document_store(
+        actor=actor, document_type=document_type, upload=upload, household=household
+    )
+    original = document.original_name
     record_event(
         household=household,
         actor=actor,

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from helpcenter.access import require, visible_or_404
+from helpcenter.access import log_denied, require, visible_or_404
 from helpcenter.errors import DomainError
 from helpcenter.models import Union
 from helpcenter.paging import page_of
@@ -44,7 +44,7 @@ def _household(request: HttpRequest, pk: int) -> Household:
 @require("households.view_household")
 def household_list(request: HttpRequest) -> HttpResponse:
     household_filter = households_filtered(request.user, request.GET)
-    rows, page, has_next = page_of(request, household_filter.qs)
+    rows, page, has_next = page_of(request, household_filter.qs, keys_first=True)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -89,10 +89,16 @@ def household_create(request: HttpRequest) -> HttpResponse:
 @require("households.view_household")
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
+    # Resident IDs are masked; ?reveal=ids shows them in full to those allowed, each read logged
+    # (the same rule as on a registration application).
+    show_ids = request.GET.get("reveal") == "ids"
+    if show_ids and not services.resident_ids_shown(reader=request.user, household=household):
+        log_denied(request, reason="permission households.view_resident_id")
+        raise PermissionDenied
     checklist = selectors.document_checklist(household)
     context = {
         "household": household,
-        "show_ids": services.resident_ids_shown(reader=request.user, household=household),
+        "show_ids": show_ids,
         "members": household.members.all(),
         "classification": household.classifications.select_related(
             "decided_by", "standard"

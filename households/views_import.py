@@ -3,8 +3,9 @@
 The upload reads and checks the workbook once and keeps the plan (households/importing.py) in a
 private file named by a random token, signed so that only a plan this server wrote is loaded;
 the session holds the token with who uploaded it, for which union and whether the files were
-approved on paper. The preview shows the kept plan; the confirm applies it, and apply_import
-checks again what can have changed since.
+approved on paper. The preview shows the kept plan (the counts, and the first rows with what
+each will do; nothing is parsed again); the confirm applies it, and apply_import checks again
+what can have changed since.
 """
 
 import hmac
@@ -45,7 +46,8 @@ logger = logging.getLogger("helpcenter.households")
 SESSION_KEY = "household_imports"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_LIFETIME = 24 * 3600  # seconds an unconfirmed upload is kept
-SHOWN_ROWS = 500  # errors and updates listed on the preview page
+SHOWN_ROWS = 500  # errors listed on the preview page
+PREVIEW_ROWS = 200  # households listed on it (an import has up to 20,000 rows; counts cover all)
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 PLAN_SALT = "households.import-plan"
 
@@ -161,8 +163,10 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
         "union": union,
         "file_name": pending["name"],
         "errors": plan.errors[:SHOWN_ROWS],
-        "updates": plan.with_action("update")[:SHOWN_ROWS],
         "shown_rows": SHOWN_ROWS,
+        "rows": plan.households[:PREVIEW_ROWS],
+        "preview_rows": PREVIEW_ROWS,
+        "row_count": len(plan.households),
         "can_confirm": not plan.errors and (counts["create"] or counts["update"]),
     }
     return render(request, "households/import_preview.html", context)

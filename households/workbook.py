@@ -855,10 +855,16 @@ def _write_lists(worksheet, union_names: list[str]) -> dict[str, str]:
     vocabularies["union"] = union_names
     vocabularies["bool"] = [YES[0], NO[0]]
     vocabularies["level"] = ["一级", "二级", "三级", "四级"]
+    # Each list headed in Chinese by the column it serves (yes/no serves several).
+    headers = {"bool": f"{YES[0]}/{NO[0]}"}
+    for kind in COLUMNS:
+        for column in COLUMNS[kind]:
+            source = {"choice": column.vocabulary, "causes": "cause"}.get(column.kind, column.kind)
+            headers.setdefault(source, column.header)
     ranges = {}
     for index, (name, values) in enumerate(vocabularies.items(), start=1):
         letter = get_column_letter(index)
-        worksheet.cell(row=1, column=index, value=name)
+        worksheet.cell(row=1, column=index, value=headers.get(name, name))
         for row, value in enumerate(values, start=2):
             worksheet.cell(row=row, column=index, value=value)
         if values:

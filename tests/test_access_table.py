@@ -170,8 +170,43 @@ TABLE: dict[str, list[Case]] = {
             ("cases:application_detail", {}),
             ("cases:application_edit", EDIT_ONLY),
             ("cases:application_survey", EDIT_ONLY),
+            ("cases:application_member_add", EDIT_ONLY),
         ]
     },
+    # A registration's family and proof: application_a lists no member and no document yet.
+    "cases:application_member_edit": [
+        Case(
+            kwargs={"pk": "application_a.pk", "index": "application_a.pk"},
+            expect={**NOT_THERE, **EDIT_ONLY},
+        ),
+        Case(
+            kwargs={"pk": "application_b.pk", "index": "application_b.pk"},
+            expect={**NOT_THERE, **EDIT_ONLY},
+        ),
+    ],
+    **{
+        name: [
+            Case(kwargs=kwargs_a, expect={**OWN_FILE, **POST_ONLY}),
+            # Posting to another union's application is a 404; in scope the page reports why
+            # nothing changed (no such member, no file) and goes back (302).
+            Case(method="post", kwargs=kwargs_b, expect={**OTHER_FILE, **EDIT_ONLY}, default=302),
+        ]
+        for name, kwargs_a, kwargs_b in [
+            (
+                "cases:application_member_remove",
+                {"pk": "application_a.pk", "index": "application_a.pk"},
+                {"pk": "application_b.pk", "index": "application_b.pk"},
+            ),
+            (
+                "cases:application_document_add",
+                {"pk": "application_a.pk"},
+                {"pk": "application_b.pk"},
+            ),
+        ]
+    },
+    "cases:application_document": [
+        Case(kwargs={"pk": "application_a.pk", "document_pk": "application_a.pk"}, expect=NOT_THERE)
+    ],
     "cases:application_submit": [
         Case(kwargs={"pk": "application_a.pk"}, expect={**OWN_FILE, **POST_ONLY}),
         # Posting to another union's application is a 404; in scope it submits (302).
@@ -189,25 +224,41 @@ TABLE: dict[str, list[Case]] = {
                 kwargs={"pk": "application_b.pk"}, expect={**SUPERVISOR_ONLY, "supervisor_a": 404}
             ),
         ]
+        # Each is a page that shows what the decision rests on (or why it cannot be taken).
         for name in [
             "cases:application_review",
             "cases:application_return",
             "cases:application_reject",
+            "cases:application_approve",
         ]
     },
-    "cases:application_approve": [
-        Case(kwargs={"pk": "application_a.pk"}, expect=staff_only(**SUPERVISOR_POST_ONLY))
-    ],
     "cases:notice_list": [Case(expect=staff_only())],
     "cases:notice_create": [Case(expect=SUPERVISOR_ONLY)],
     **{
         name: [Case(kwargs={"pk": "notice_a.pk"}, expect=OWN_FILE)]
         for name in ["cases:notice_detail", "cases:notice_print", "cases:notice_pdf"]
     },
+    # Confirmation pages (notice_a is posted: they show why they cannot be done).
     **{
-        name: [Case(kwargs={"pk": "notice_a.pk"}, expect=staff_only(**SUPERVISOR_POST_ONLY))]
+        name: [Case(kwargs={"pk": "notice_a.pk"}, expect=SUPERVISOR_ONLY)]
         for name in ["cases:notice_publish", "cases:notice_approve_all"]
     },
+    # notice_a is posted: a supervisor who opens its edit page is sent back to it (a record),
+    # and a discard (POST only) is refused there and changes nothing.
+    "cases:notice_edit": [
+        Case(
+            kwargs={"pk": "notice_a.pk"},
+            expect={**SUPERVISOR_ONLY, "supervisor": 302, "supervisor_a": 302},
+        )
+    ],
+    "cases:notice_discard": [
+        Case(kwargs={"pk": "notice_a.pk"}, expect=staff_only(**SUPERVISOR_POST_ONLY)),
+        Case(
+            method="post",
+            kwargs={"pk": "notice_a.pk"},
+            expect={**SUPERVISOR_ONLY, "supervisor": 302, "supervisor_a": 302},
+        ),
+    ],
     "cases:objection_record": [Case(kwargs={"pk": "notice_a.pk"}, expect=SUPERVISOR_ONLY)],
     # No objection in the fixture: the supervisor gets a 404, everyone else is refused first.
     "cases:objection_resolve": [

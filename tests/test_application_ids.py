@@ -90,6 +90,30 @@ def test_the_household_page_follows_the_same_rule(client, registry, name):
     assert number not in page.content.decode()
     assert mask(number) in page.content.decode()
     assert not PersonalDataRead.objects.exists()
+    reveal = client.get(
+        reverse("households:detail", args=[registry.household_a.pk]) + "?reveal=ids"
+    )
+    assert reveal.status_code == 403
+    assert not PersonalDataRead.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["caseworker_a", "supervisor", "supervisor_a"])
+def test_the_household_page_masks_ids_until_a_logged_reveal(client, registry, name):
+    number = registry.household_a.head.id_number
+    url = reverse("households:detail", args=[registry.household_a.pk])
+    client.force_login(registry[name])
+    page = client.get(url).content.decode()
+    assert number not in page
+    assert mask(number) in page
+    assert "?reveal=ids" in page
+    assert not PersonalDataRead.objects.exists()
+    assert number in client.get(url + "?reveal=ids").content.decode()
+    read = PersonalDataRead.objects.get()
+    assert (read.reader, read.household, read.application) == (
+        registry[name],
+        registry.household_a,
+        None,
+    )
 
 
 def test_the_edit_form_shows_the_id_masked_and_keeps_it_when_left_blank(client, workflow):

@@ -433,7 +433,7 @@ def test_a_supervisor_prepares_and_posts_a_notice(client, workflow):
         True,
     )
     assert refreshed(application).notice == notice
-    client.post(notice_url("notice_publish", notice))
+    client.post(notice_url("notice_publish", notice), {"comment": "同意公示"})
     notice.refresh_from_db()
     assert notice.state == NoticeState.PUBLISHED
     assert notice.end_on == services.notice_period_end(start=start, working_days=5)
@@ -450,8 +450,8 @@ def test_a_notice_left_without_applications_cannot_be_posted(client, workflow):
     notice = notice_of(workflow, application)
     services.application_return(actor=workflow.supervisor, application=application, reason="补")
     client.force_login(workflow.supervisor)
-    response = client.post(notice_url("notice_publish", notice), follow=True)
-    assert message_levels(response) == [constants.ERROR]
+    response = client.post(notice_url("notice_publish", notice), {"comment": "同意公示"})
+    assert response.context["form"].non_field_errors()
     assert refreshed(notice).state == NoticeState.DRAFT
 
 
@@ -569,7 +569,9 @@ def test_viewing_a_notice_after_its_period_closes_it_and_approval_registers_the_
     client.force_login(second_supervisor)
     detail = client.get(application_url("application_detail", application))
     assert "approve" in detail.context["actions"]
-    response = client.post(application_url("application_approve", application), follow=True)
+    response = client.post(
+        application_url("application_approve", application), {"comment": "同意"}, follow=True
+    )
     assert message_levels(response) == [constants.SUCCESS]
     application.refresh_from_db()
     household = Household.objects.get(head__id_number=application.proposal["head"]["id_number"])
@@ -590,8 +592,8 @@ def test_viewing_a_notice_after_its_period_closes_it_and_approval_registers_the_
     ]
 
     steps = ApplicationStep.objects.count()
-    response = client.post(application_url("application_approve", application), follow=True)
-    assert message_levels(response) == [constants.ERROR]
+    response = client.post(application_url("application_approve", application), {"comment": "同意"})
+    assert response.context["form"].non_field_errors()
     assert ApplicationStep.objects.count() == steps
     assert Household.objects.filter(pk=household.pk).count() == 1
 
@@ -606,8 +608,8 @@ def test_the_reviewer_may_not_approve(client, workflow):
         "approve"
         not in client.get(application_url("application_detail", application)).context["actions"]
     )
-    response = client.post(application_url("application_approve", application), follow=True)
-    assert message_levels(response) == [constants.ERROR]
+    response = client.post(application_url("application_approve", application), {"comment": "同意"})
+    assert response.context["form"].non_field_errors()
     assert refreshed(application).state == State.AWAITING_APPROVAL
     assert not Household.objects.filter(
         head__id_number=application.proposal["head"]["id_number"]
@@ -634,8 +636,8 @@ def test_a_supervisor_may_not_approve_what_they_filed(client, registry):
     services.notice_publish(actor=reviewer, notice=notice, today=notice.start_on)
     services.notice_close(notice=notice)
     client.force_login(filer)
-    response = client.post(application_url("application_approve", application), follow=True)
-    assert message_levels(response) == [constants.ERROR]
+    response = client.post(application_url("application_approve", application), {"comment": "同意"})
+    assert response.context["form"].non_field_errors()
     assert refreshed(application).state == State.AWAITING_APPROVAL
 
 
@@ -649,7 +651,7 @@ def test_approve_all_on_a_closed_notice(client, workflow):
     client.force_login(approver)
     page = client.get(notice_url("notice_detail", notice)).content.decode()
     assert 'data-testid="approve-all"' in page
-    client.post(notice_url("notice_approve_all", notice))
+    client.post(notice_url("notice_approve_all", notice), {"comment": "同意"})
     assert {refreshed(first).state, refreshed(second).state} == {State.APPROVED}
     assert Household.objects.filter(union=workflow.union_a).count() == 3
 

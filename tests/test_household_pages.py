@@ -72,13 +72,15 @@ def test_filters_narrow_the_list(client, registry):
     assert listed(client, cause="education") == []
 
 
-def test_the_list_masks_ids_and_the_file_page_shows_them_and_logs_the_read(client, registry):
+def test_the_list_masks_ids_and_the_file_page_reveals_them_and_logs_the_read(client, registry):
     client.force_login(registry.caseworker_a)
     number = registry.household_a.head.id_number
     page = client.get(reverse("households:list")).content.decode()
     assert number not in page
     assert f"{number[:6]}********{number[-4:]}" in page
-    detail = client.get(reverse("households:detail", args=[registry.household_a.pk]))
+    url = reverse("households:detail", args=[registry.household_a.pk])
+    assert number not in client.get(url).content.decode()
+    detail = client.get(url + "?reveal=ids")
     assert number in detail.content.decode()
     read = PersonalDataRead.objects.get()
     assert (read.reader, read.household) == (registry.caseworker_a, registry.household_a)

@@ -44,6 +44,8 @@ def test_a_file_is_entered_then_found_classified_documented_and_visited(
     page.get_by_role("button", name="保存").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("王小明")
+    expect(page.get_by_test_id("head-id")).to_have_text(f"{number[:6]}********{number[-4:]}")
+    page.get_by_test_id("reveal-ids").click()
     expect(page.get_by_test_id("head-id")).to_have_text(number)
     household = Household.objects.get(head__id_number=number)
     assert household.union == registry.union_a

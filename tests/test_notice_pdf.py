@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cases import services
-from cases.models import Kind
+from cases.models import Kind, NoticeRow
 from cases.printing import notice_context, notice_pdf
 from tests.test_cases_services import file_registration, posted, through_review
 
@@ -20,7 +20,8 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "notice"
 
 
 @pytest.fixture
-def notice(registry):
+def listed(registry):
+    """A registration of union A and a relief application of union B, both reviewed."""
     registration = file_registration(registry)
     through_review(registry, registration)
     relief = services.application_file_for_household(
@@ -33,7 +34,12 @@ def notice(registry):
     )
     services.application_submit(actor=registry.caseworker_b, application=relief)
     services.application_review(actor=registry.supervisor, application=relief)
-    return posted(registry, registration, relief, start=timezone.localdate())
+    return [registration, relief]
+
+
+@pytest.fixture
+def notice(registry, listed):
+    return posted(registry, *listed, start=timezone.localdate())
 
 
 def pdf_text(data: bytes, name: str) -> str:
@@ -100,11 +106,45 @@ def test_the_pdf_and_the_html_never_hold_an_id_phone_or_income(client, notice, r
         assert secret not in page, secret
 
 
-def test_a_county_that_shows_ids_shows_six_and_four_only(notice, registry):
-    notice.show_masked_ids = True
-    notice.save()
+def test_a_county_that_shows_ids_shows_six_and_four_only(listed, registry):
+    draft = services.notice_create(
+        actor=registry.supervisor,
+        union=registry.county,
+        title="2026年困难职工建档公示",
+        place="县总工会一楼公示栏",
+        contact="县总工会帮扶中心 0311-1234567",
+        start_on=timezone.localdate(),
+        working_days=5,
+        applications=listed,
+        show_masked_ids=True,
+    )
+    notice = services.notice_publish(actor=registry.supervisor, notice=draft)
     number = registry.household_b.head.id_number
     text = pdf_text(notice_pdf(notice), "notice-masked")
     assert f"{number[:6]}********{number[-4:]}" in text
     assert number not in text
     assert number[6:14] not in text
+    frozen = NoticeRow.objects.get(notice=notice, name="李四")
+    assert frozen.masked_id == f"{number[:6]}********{number[-4:]}"
+
+
+def test_the_frozen_rows_hold_only_what_a_notice_may_show(notice, registry):
+    """The rows kept at posting carry the published text and nothing the page must hide, and
+    the PDF printed from them later (the archive at close) holds nothing more."""
+    secrets = hidden_values(registry, notice)
+    frozen = list(
+        NoticeRow.objects.filter(notice=notice).values(
+            "name", "union_name", "programme", "category", "amount", "masked_id"
+        )
+    )
+    assert [row["name"] for row in frozen] == ["赵建国", "李四"]
+    assert [row["masked_id"] for row in frozen] == ["", ""]  # this notice shows no IDs
+    stored = " ".join(str(value) for row in frozen for value in row.values())
+    for secret in secrets:
+        assert secret not in stored, secret
+    registry.household_b.phone = "13912345678"
+    registry.household_b.save()
+    text = pdf_text(notice_pdf(notice), "notice-frozen")
+    assert "李四" in text and "1,200.00" in text
+    for secret in [*secrets, "13912345678"]:
+        assert secret not in text, secret

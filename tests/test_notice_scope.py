@@ -174,8 +174,10 @@ def test_approve_all_on_a_spanning_notice_is_refused_through_the_page(client, sp
     assert 'data-testid="spans-unions"' in html
     assert page.context["may_approve_all"] is False
 
-    response = client.post(url("notice_approve_all", notice_), follow=True)
-    assert errors(response)
+    # No confirmation either: the notice is not theirs to act on as a whole.
+    assert client.get(url("notice_approve_all", notice_)).status_code == 404
+    response = client.post(url("notice_approve_all", notice_), {"comment": "同意"})
+    assert response.status_code == 404
     assert union_b_rows(spanning) == before
     # The whole action is refused: not even union A's applicant is approved by it.
     assert state_of(spanning.application_a) == State.AWAITING_APPROVAL
@@ -240,8 +242,8 @@ def test_posting_a_spanning_notice_is_refused(client, spanning):
     page = client.get(url("notice_detail", draft))
     assert page.status_code == 200
     assert 'data-testid="publish"' not in page.content.decode()
-    response = client.post(url("notice_publish", draft), follow=True)
-    assert errors(response)
+    assert client.get(url("notice_publish", draft)).status_code == 404
+    assert client.post(url("notice_publish", draft), {"comment": "同意"}).status_code == 404
     with pytest.raises(CaseError, match=r"其他工会|other unions"):
         services.notice_publish(actor=spanning.supervisor_a, notice=draft)
     assert union_b_rows(spanning) == before
@@ -442,7 +444,9 @@ def test_supervisor_a_acts_on_their_own_applicant_on_a_spanning_notice(client, s
 
     closed(spanning)
     before = union_b_rows(spanning)
-    response = client.post(url("application_approve", spanning.application_a), follow=True)
+    response = client.post(
+        url("application_approve", spanning.application_a), {"comment": "同意"}, follow=True
+    )
     assert not errors(response)
     assert state_of(spanning.application_a) == State.APPROVED
     assert union_b_rows(spanning) == before
@@ -476,7 +480,7 @@ def test_supervisor_a_runs_a_notice_of_their_own_union(client, registry):
     assert 'data-testid="publish"' in page.content.decode()
     assert 'data-testid="spans-unions"' not in page.content.decode()
 
-    client.post(url("notice_publish", ours))
+    client.post(url("notice_publish", ours), {"comment": "同意公示"})
     ours.refresh_from_db()
     assert ours.state == NoticeState.PUBLISHED
     assert (state_of(first), state_of(second)) == (State.IN_NOTICE, State.IN_NOTICE)
@@ -497,7 +501,7 @@ def test_supervisor_a_runs_a_notice_of_their_own_union(client, registry):
     services.notice_close(notice=ours, today=ours.end_on + timedelta(days=1))
     page = client.get(url("notice_detail", ours))
     assert 'data-testid="approve-all"' in page.content.decode()
-    response = client.post(url("notice_approve_all", ours), follow=True)
+    response = client.post(url("notice_approve_all", ours), {"comment": "同意"}, follow=True)
     assert not errors(response)
     assert (state_of(first), state_of(second)) == (State.APPROVED, State.APPROVED)
     assert Application.objects.get(pk=first.pk).decided_by == people.supervisor_a
@@ -563,7 +567,9 @@ def test_the_county_runs_a_notice_that_spans_unions(client, spanning):
         'data-testid="approve-all"'
         in client.get(url("notice_detail", spanning.notice_a)).content.decode()
     )
-    response = client.post(url("notice_approve_all", spanning.notice_a), follow=True)
+    response = client.post(
+        url("notice_approve_all", spanning.notice_a), {"comment": "同意"}, follow=True
+    )
     assert not errors(response)
     assert (state_of(spanning.application_a), state_of(spanning.application_b)) == (
         State.APPROVED,

@@ -86,6 +86,8 @@ def test_demo_people_have_valid_resident_ids_and_rarer_characters():
 
 
 def test_it_builds_household_files_with_their_history_once():
+    from django.db.models import Count
+
     from households.models import Classification, Household, HouseholdEvent, Member
 
     output = seed(households=12)
@@ -93,7 +95,16 @@ def test_it_builds_household_files_with_their_history_once():
     # 12 files, and one more registered by approving a demo registration application
     assert Household.objects.count() == 13
     assert Household.objects.filter(head__isnull=True).count() == 0
-    assert Classification.objects.count() == 12
+    # each file classified once; the approved registration's first is the category noticed
+    assert Classification.objects.count() == 13
+    # 家庭人口 is the people listed, in every file and on every registration under way
+    sizes = Household.objects.annotate(people=Count("members")).values_list("size", "people")
+    assert all(size == people for size, people in sizes)
+    from cases.models import Application, Kind
+
+    for application in Application.objects.filter(kind=Kind.REGISTRATION):
+        assert application.proposal["members"]
+        assert application.proposal["fields"]["size"] == 1 + len(application.proposal["members"])
     assert (
         Member.objects.filter(name__regex=r"[喆堃淼犇鑫垚]").exists() or Member.objects.count() > 12
     )

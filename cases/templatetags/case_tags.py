@@ -1,4 +1,5 @@
-"""Presentation only: which Bootstrap colour a state's badge has."""
+"""Presentation only: which Bootstrap colour a state's badge has (each state its own, its text
+at WCAG AA contrast: tests/test_badges.py)."""
 
 from django import template
 
@@ -12,7 +13,7 @@ BADGE_COLOURS = {
     State.RETURNED: "warning",
     State.REVIEWED: "primary",
     State.IN_NOTICE: "dark",
-    State.AWAITING_APPROVAL: "info",
+    State.AWAITING_APPROVAL: "hc-violet",  # static/css/helpcenter.css
     State.APPROVED: "success",
     State.REJECTED: "danger",
 }

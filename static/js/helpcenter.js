@@ -7,3 +7,18 @@ document.addEventListener("DOMContentLoaded", function () {
     if (link && window.bootstrap) { bootstrap.Tab.getOrCreateInstance(link).show(); }
   }
 });
+
+// After a failed submit the error summary takes focus, and each of its links focuses its field.
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.getElementById("error-summary");
+  if (!summary) { return; }
+  summary.focus();
+  summary.addEventListener("click", function (event) {
+    var link = event.target.closest("a[data-field]");
+    var field = link && document.getElementById(link.dataset.field);
+    if (!field) { return; }
+    event.preventDefault();
+    field.scrollIntoView({ block: "center" });
+    field.focus();
+  });
+});
