@@ -9,13 +9,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # Pango for WeasyPrint (PDF) and Noto CJK so that Chinese text in PDFs has glyphs. The fonts
-# package refreshes the system font cache (fc-cache) when it installs.
+# package refreshes the system font cache (fc-cache) when it installs. pg_dump, pg_restore and
+# psql for `manage.py backup` / `restore` are Debian bookworm's: their major version must match
+# the db service's image in docker-compose.yml (tests/test_compose.py checks it).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 \
         libpangoft2-1.0-0 \
         libharfbuzz-subset0 \
         fonts-noto-cjk \
+        postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/*
 
 # The processes run as this unprivileged user. Its home directory is writable (fontconfig keeps
@@ -37,15 +40,17 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 COPY . .
 
-# Static files into var/staticfiles (served by WhiteNoise). Settings refuse to load without a
-# SECRET_KEY when DEBUG is off, so this one command gets a throwaway value that exists only
-# at build time; the running containers get the real SECRET_KEY from the environment.
+# Static files into var/staticfiles under hashed names with .gz and .br copies (served by
+# WhiteNoise, cached for years; with DEBUG off pages link only these names). Settings refuse
+# to load without a SECRET_KEY when DEBUG is off, so this one command gets a throwaway value
+# that exists only at build time; the running containers get the real SECRET_KEY from the
+# environment.
 RUN env DEBUG=0 \
         SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-3b8e1f0c6a9d4e2b7c5a \
         ALLOWED_HOSTS=localhost \
         python manage.py collectstatic --noinput \
-    && mkdir -p /app/var/media \
-    && chown helpcenter:helpcenter /app/var/media
+    && mkdir -p /app/var/media /app/var/backups \
+    && chown helpcenter:helpcenter /app/var/media /app/var/backups
 
 USER helpcenter
 

@@ -5,6 +5,7 @@ with a message that says which variable to fix, never later with a confusing tra
 """
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -81,6 +82,18 @@ def env_database(name: str, default: str) -> dict:
         config["CONN_MAX_AGE"] = 0
         config.pop("CONN_HEALTH_CHECKS", None)
     return config
+
+
+def env_directory(name: str) -> Path | None:
+    """An absolute folder path, or None when the variable is unset or empty."""
+    value = env_str(name, "")
+    if not value:
+        return None
+    if not Path(value).is_absolute():
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={value!r} is not an absolute path (e.g. /srv/backups)."
+        )
+    return Path(value)
 
 
 def env_redis_url(name: str) -> str | None:

@@ -1,18 +1,27 @@
-"""/healthz/: the database, the cache, the broker and (with a broker) a Celery worker."""
+"""/healthz/: the database, the cache, the broker, (with a broker) a Celery worker and (with
+BACKUP_DIR) the age of the newest backup."""
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from helpcenter.access import public
+from helpcenter.backup import backup_newest_time
 from helpcenter.celery import app as celery_app
 
 logger = logging.getLogger("helpcenter.health")
+BACKUP_MAX_AGE = timedelta(days=2)
+
+
+class Unhealthy(Exception):
+    """A failure whose message is safe to show beside "error" (no internals): "error (50 h)"."""
 
 
 def check_database() -> str:
@@ -46,11 +55,27 @@ def check_worker() -> str:
     return f"ok ({len(replies)})"
 
 
+def check_backup() -> str:
+    """The age of the newest complete backup in BACKUP_DIR, in hours; unhealthy past two days.
+    Without BACKUP_DIR (the demo, `make run`) it says so and does not fail."""
+    if not settings.BACKUP_DIR:
+        return "not configured"
+    newest = backup_newest_time(directory=settings.BACKUP_DIR)
+    if newest is None:
+        raise Unhealthy("no backup")
+    age = timezone.now() - newest
+    hours = f"{int(age.total_seconds() // 3600)} h old"
+    if age > BACKUP_MAX_AGE:
+        raise Unhealthy(hours)
+    return f"ok ({hours})"
+
+
 CHECKS: dict[str, Callable[[], str]] = {
     "database": check_database,
     "cache": check_cache,
     "broker": check_broker,
     "worker": check_worker,
+    "backup": check_backup,
 }
 
 
@@ -62,6 +87,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     for name, check in CHECKS.items():
         try:
             results[name] = check()
+        except Unhealthy as error:
+            logger.warning("health check %s failed: %s", name, error)
+            results[name] = f"error ({error})"
+            healthy = False
         except Exception as error:  # a health check reports every failure, whatever it is
             logger.warning("health check %s failed: %s", name, type(error).__name__)
             results[name] = "error"

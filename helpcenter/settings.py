@@ -15,6 +15,7 @@ from helpcenter.env import (
     env_bool,
     env_choice,
     env_database,
+    env_directory,
     env_int,
     env_list,
     env_redis_url,
@@ -149,7 +150,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.close_due_notices",
         "schedule": crontab(hour=0, minute=30),
     },
+    "backup-daily": {
+        "task": "helpcenter.backup_daily",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
+
+# --- Backups (docs/operations.md) -----------------------------------------------------------
+# The daily backup goes into BACKUP_DIR (unset: no scheduled backup, and /healthz/ says so);
+# it keeps every backup of the last BACKUP_KEEP_DAILY days and the first of each of the last
+# BACKUP_KEEP_MONTHLY months.
+BACKUP_DIR = env_directory("BACKUP_DIR")
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7, minimum=1)
+BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 12, minimum=0)
 
 # --- People and access ----------------------------------------------------------------------
 AUTH_USER_MODEL = "helpcenter.User"
@@ -258,7 +271,17 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
-WHITENOISE_USE_FINDERS = True
+# collectstatic (the Dockerfile runs it) writes each file under a name with its content's hash,
+# plus .gz and .br copies; WhiteNoise serves those compressed and cached for ten years
+# ("immutable"), since a changed file gets a new name. With DEBUG on (make run) the templates
+# link the plain names and WhiteNoise serves them from static/ through the finders. With DEBUG
+# off a page links only the hashed names, so it needs collectstatic to have run first; the
+# test suite renders from static/ instead (tests/conftest.py) and tests/test_static_files.py
+# checks the collected files.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from helpcenter.access import log_denied, require, visible_or_404
 from helpcenter.errors import DomainError
@@ -42,6 +43,7 @@ def _household(request: HttpRequest, pk: int) -> Household:
 
 
 @require("households.view_household")
+@vary_on_headers("HX-Request")
 def household_list(request: HttpRequest) -> HttpResponse:
     household_filter = households_filtered(request.user, request.GET)
     rows, page, has_next = page_of(request, household_filter.qs, keys_first=True)
@@ -53,8 +55,10 @@ def household_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "has_next": has_next,
         "query": query.urlencode(),
+        # A search typed in gets the rows alone; going back to a pushed address gets the page.
+        "partial": bool(request.htmx) and not request.htmx.history_restore_request,
     }
-    template = "households/_list_rows.html" if request.htmx else "households/list.html"
+    template = "households/_list_rows.html" if context["partial"] else "households/list.html"
     return render(request, template, context)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 
 from helpcenter.models import Role, Union, UnionKind, User
 from tests.factories import UnionFactory, UserFactory
@@ -37,6 +38,22 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "services" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_from_the_source_tree():
+    """Pages link the plain static names and WhiteNoise serves them from static/, so the suite
+    needs no collectstatic (with DEBUG off the manifest storage would refuse a name that was
+    never collected). tests/test_static_files.py checks the hashed, compressed files that
+    production serves."""
+    with override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        WHITENOISE_USE_FINDERS=True,
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

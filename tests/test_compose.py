@@ -170,3 +170,18 @@ def test_every_variable_passed_to_the_app_is_one_the_project_reads():
         and "${" + variable not in dockerfile_source
     }
     assert not unread, f"docker-compose.yml passes variables nothing reads: {sorted(unread)}"
+
+
+@pytest.mark.parametrize("name", ["web", "worker"])
+def test_web_and_worker_mount_a_volume_at_backup_dir(name):
+    """The worker writes the daily backup there; web's /healthz/ reports its age."""
+    backup_dir = environment(name)["BACKUP_DIR"]
+    mounted = {str(volume).split(":")[1] for volume in service(name).get("volumes") or []}
+    assert backup_dir in mounted
+
+
+def test_the_image_has_postgresql_clients_of_the_db_servers_major_version():
+    """pg_dump refuses to dump a server newer than itself."""
+    server = re.fullmatch(r"postgres:(\d+)(?:[.-].*)?", service("db")["image"])
+    clients = re.findall(r"postgresql-client-(\d+)", dockerfile())
+    assert server and clients == [server[1]]

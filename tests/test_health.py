@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from helpcenter import health
 
@@ -13,7 +16,7 @@ def test_it_reports_each_part(client):
     assert body["status"] == "ok"
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["cache"] == "ok"
-    assert set(body["checks"]) == {"database", "cache", "broker", "worker"}
+    assert set(body["checks"]) == {"database", "cache", "broker", "worker", "backup"}
 
 
 def test_it_says_eager_without_a_broker(client, settings):
@@ -42,3 +45,46 @@ def test_a_configured_broker_that_is_unreachable_makes_it_503(client, settings, 
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
     assert response.json()["checks"]["broker"] == "error"
+
+
+def a_backup_taken(directory, *, ago: timedelta) -> None:
+    name = "helpcenter-" + timezone.localtime(timezone.now() - ago).strftime("%Y%m%d-%H%M%S")
+    (directory / name).mkdir(parents=True)
+    (directory / name / "manifest.json").write_text("{}")
+
+
+@pytest.fixture
+def without_broker(settings):
+    settings.REDIS_URL = None  # the backup check alone decides the status code
+
+
+def test_without_a_backup_folder_it_says_so_and_stays_healthy(client, settings, without_broker):
+    settings.BACKUP_DIR = None
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json()["checks"]["backup"] == "not configured"
+
+
+def test_it_reports_the_age_of_the_newest_backup(client, settings, tmp_path, without_broker):
+    settings.BACKUP_DIR = tmp_path
+    a_backup_taken(tmp_path, ago=timedelta(days=9))
+    a_backup_taken(tmp_path, ago=timedelta(hours=5, minutes=10))
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json()["checks"]["backup"] == "ok (5 h old)"
+
+
+def test_a_backup_older_than_two_days_makes_it_503(client, settings, tmp_path, without_broker):
+    settings.BACKUP_DIR = tmp_path
+    a_backup_taken(tmp_path, ago=timedelta(hours=50))
+    (tmp_path / ".partial-helpcenter-20991231-000000").mkdir()  # an unfinished one counts not
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["checks"]["backup"] == "error (50 h old)"
+
+
+def test_a_backup_folder_without_a_backup_makes_it_503(client, settings, tmp_path, without_broker):
+    settings.BACKUP_DIR = tmp_path / "not-yet-created"
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["checks"]["backup"] == "error (no backup)"

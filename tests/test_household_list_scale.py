@@ -61,19 +61,21 @@ def test_a_deep_page_joins_only_its_own_rows(client, registry):
     assert client.get(reverse("households:list"), {"q": number, "page": 2}).status_code == 200
 
 
-def test_a_search_by_initials_fetches_its_few_matches_first(client, registry):
+def test_a_search_by_rare_initials_sorts_its_matches_instead_of_walking_the_list(client, registry):
     client.force_login(registry.supervisor)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("households:list"), {"q": "zs"})
     assert list(response.context["households"]) == [registry.household_a]  # 张三
     pages = [q["sql"] for q in queries.captured_queries if "LIMIT 51" in q["sql"]]
     assert len(pages) == 1
-    where = pages[0].split(" WHERE ", 1)[1]
-    assert "name_initials" not in where  # the page is picked from the keys found first
+    assert "NULLS LAST" in pages[0]  # an order no index gives: PostgreSQL sorts the matches
 
 
-def test_a_search_by_initials_with_many_matches_walks_the_list(client, registry, monkeypatch):
-    monkeypatch.setattr(filters, "MATCHES_FETCHED_FIRST", 0)
+def test_a_search_by_common_initials_walks_the_list(client, registry, monkeypatch):
+    monkeypatch.setattr(filters, "RARE_INITIALS", 0)
     client.force_login(registry.supervisor)
-    response = client.get(reverse("households:list"), {"q": "zs"})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("households:list"), {"q": "zs"})
     assert list(response.context["households"]) == [registry.household_a]
+    pages = [q["sql"] for q in queries.captured_queries if "LIMIT 51" in q["sql"]]
+    assert "NULLS LAST" not in pages[0]

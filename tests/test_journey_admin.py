@@ -12,6 +12,7 @@ from tests.browser import (  # noqa: F401  (fixtures)
     allow_orm_beside_playwright,
     browser_type_launch_args,
     log_in,
+    no_axe_violations,
     shot,
 )
 

@@ -2,6 +2,8 @@
 visits a household; a supervisor sees why it has its category and what a new standard changes.
 Screenshots: test-artifacts/journey/household-*.png."""
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -12,6 +14,7 @@ from tests.browser import (  # noqa: F401  (fixtures)
     allow_orm_beside_playwright,
     browser_type_launch_args,
     log_in,
+    no_axe_violations,
     no_csp_violations,
     shot,
 )
@@ -163,3 +166,34 @@ def test_a_messy_workbook_is_refused_whole_then_imports_when_fixed(
     assert (
         Application.objects.filter(applicant_name__in=["周堃", "陈淼"], state="draft").count() == 2
     )
+
+
+def test_a_search_typed_in_is_announced_and_kept_in_the_address(page: Page, live_server, registry):
+    # The county's supervisor sees 张三 (union A) and 李四 (union B).
+    log_in(page, live_server.url, "supervisor")
+    page.goto(f"{live_server.url}/households/")
+    count = page.get_by_test_id("household-count")
+    expect(count).to_have_attribute("role", "status")
+    expect(count).to_have_text("共 2 户符合条件。")
+
+    page.get_by_label("姓名、拼音首字母").press_sequentially("zs")  # htmx searches as one types
+    expect(count).to_have_text("共 1 户符合条件。")
+    table = page.get_by_test_id("household-table")
+    expect(table).to_contain_text("张三")
+    expect(table).not_to_contain_text("李四")
+    expect(page).to_have_url(re.compile(r"/households/\?.*q=zs"))
+    shot(page, "household-search-announced")
+
+    page.reload()  # a reload or a bookmark keeps the search
+    expect(page.get_by_label("姓名、拼音首字母")).to_have_value("zs")
+    expect(count).to_have_text("共 1 户符合条件。")
+    page.get_by_label("姓名、拼音首字母").clear()
+    page.get_by_label("姓名、拼音首字母").press_sequentially("ls")
+    expect(count).to_have_text("共 1 户符合条件。")
+    expect(table).to_contain_text("李四")
+
+    page.go_back()  # back to the search before, asked of the server again
+    expect(page).to_have_url(re.compile(r"q=zs"))
+    expect(page.get_by_test_id("household-table")).to_contain_text("张三")
+    expect(page.get_by_test_id("household-table")).not_to_contain_text("李四")
+    expect(page.get_by_label("姓名、拼音首字母")).to_have_value("zs")

@@ -22,3 +22,15 @@ document.addEventListener("DOMContentLoaded", function () {
     field.focus();
   });
 });
+
+// The skip link focuses the main content without putting #main into the address: a form that
+// posts back to its own address would carry it, and the browser would focus <main> over the
+// error summary.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest("a.hc-skip-link");
+  var main = link && document.getElementById("main");
+  if (!main) { return; }
+  event.preventDefault();
+  main.focus();
+  main.scrollIntoView();
+});
