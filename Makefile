@@ -17,8 +17,7 @@ DEPLOY_ENV := DEBUG=0 HTTPS=1 ALLOWED_HOSTS=helpcenter.example.org \
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
 	  echo "helpcenter needs Python 3.11 or newer; set PYTHON=python3.11"; exit 1; }
-	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
-	  echo "Python's venv module is missing. On Debian or Ubuntu run: sudo apt-get install -y python3-venv"; exit 1; }
+	@PYTHON=$(PYTHON) bin/install_system_packages.sh venv
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
@@ -27,15 +26,18 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 install: $(VENV)/.installed
 
 # Reports what the operating system must provide (Pango and a CJK font for PDFs, Chromium for
-# the browser tests) with the exact command to install it.
+# the browser tests) by trying it, with the exact command to install what is missing.
 system-check: install
 	@$(PY) bin/system_check.py $(CHECK_FOR)
 
-# Installs those system packages (Debian or Ubuntu; as root or with sudo).
+# `make run` and `make test` install the system packages they need themselves (apt-get, as root
+# or through sudo without a password), or stop with the exact command; see
+# bin/install_system_packages.sh. This installs all of them at once.
 system-deps:
-	@bin/install_system_packages.sh
+	@bin/install_system_packages.sh test
 
 run: install
+	@bin/install_system_packages.sh run
 	@$(PY) bin/system_check.py run || true
 	@mkdir -p var/staticfiles var/media
 	env -u DATABASE_URL -u REDIS_URL DEBUG=1 $(PY) manage.py migrate --noinput
@@ -44,6 +46,7 @@ run: install
 	env -u DATABASE_URL -u REDIS_URL DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 test: install
+	@bin/install_system_packages.sh test
 	@$(PY) bin/system_check.py test
 	@mkdir -p var/staticfiles test-artifacts
 	$(VENV)/bin/ruff check .

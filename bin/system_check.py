@@ -7,8 +7,10 @@ missing font or browser is reported before the suite starts, never as a confusin
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 INSTALL = "sudo apt-get install -y {packages}   (or: make system-deps)"
+DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 
 
 def pango_missing() -> bool:
@@ -29,7 +31,13 @@ def cjk_font_missing() -> bool:
 
 
 def chromium_missing() -> bool:
-    return not shutil.which("chromium")
+    """Debian's Chromium, or elsewhere (Ubuntu has a snap only) what `playwright install` got."""
+    if DEBIAN_CHROMIUM.exists():
+        return False
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        return not Path(playwright.chromium.executable_path).exists()
 
 
 CHECKS = {
@@ -44,7 +52,11 @@ CHECKS = {
 }
 CHECKS["test"] = [
     *CHECKS["run"],
-    ("Chromium (browser tests)", chromium_missing, "chromium"),
+    (
+        "Chromium (browser tests; Ubuntu: .venv/bin/playwright install --with-deps chromium)",
+        chromium_missing,
+        "chromium",
+    ),
 ]
 
 
