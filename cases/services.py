@@ -88,6 +88,17 @@ def _step(
     )
 
 
+def _note(application: Application, *, actor: User | None, comment: str) -> None:
+    """A step that changes no state: an edit, a survey, a proof, an objection, a note."""
+    ApplicationStep.objects.create(
+        application=application,
+        actor=actor,
+        from_state=application.state,
+        to_state=application.state,
+        comment=comment,
+    )
+
+
 def _filed(application: Application, *, actor: User) -> None:
     ApplicationStep.objects.create(
         application=application,
@@ -293,13 +304,7 @@ def _save_members(
     proposal["fields"] = {**proposal.get("fields", {}), "size": proposed_size(proposal)}
     application.proposal = proposal
     application.save(update_fields=["proposal"])
-    ApplicationStep.objects.create(
-        application=application,
-        actor=actor,
-        from_state=application.state,
-        to_state=application.state,
-        comment=comment,
-    )
+    _note(application, actor=actor, comment=comment)
     return application
 
 
@@ -366,11 +371,9 @@ def application_document_add(
     document = household_services.document_store(
         actor=actor, document_type=document_type, upload=upload, application=application
     )
-    ApplicationStep.objects.create(
-        application=application,
+    _note(
+        application,
         actor=actor,
-        from_state=application.state,
-        to_state=application.state,
         comment=_("Proof added: %(type)s (%(file)s)")
         % {"type": document_type.name, "file": document.original_name},
     )
@@ -575,11 +578,9 @@ def application_record_survey(
     application.survey_findings = _required(findings, _("Write what the home visit found."))
     application.income_check_authorised = authorised
     application.save()
-    ApplicationStep.objects.create(
-        application=application,
+    _note(
+        application,
         actor=actor,
-        from_state=application.state,
-        to_state=application.state,
         comment=_("Home-visit survey recorded (%(day)s)") % {"day": survey_on.isoformat()},
     )
     return application
@@ -625,11 +626,9 @@ def application_update(
         application.requested_amount = requested_amount
     application.proposal = proposal
     application.save()
-    ApplicationStep.objects.create(
-        application=application,
+    _note(
+        application,
         actor=actor,
-        from_state=application.state,
-        to_state=application.state,
         comment=_("Edited: %(reason)s") % {"reason": application.reason[:100]},
     )
     return application
@@ -927,13 +926,7 @@ def _draft_notice(actor: User, notice: Notice, action: str) -> Notice:
 def _leave_draft_notice(application: Application, *, actor: User, comment: str) -> None:
     application.notice = None
     application.save(update_fields=["notice"])
-    ApplicationStep.objects.create(
-        application=application,
-        actor=actor,
-        from_state=application.state,
-        to_state=application.state,
-        comment=comment,
-    )
+    _note(application, actor=actor, comment=comment)
 
 
 @transaction.atomic
@@ -1086,11 +1079,9 @@ def objection_record(
             )
             application.save(update_fields=["state"])
         else:
-            ApplicationStep.objects.create(
-                application=application,
+            _note(
+                application,
                 actor=actor,
-                from_state=application.state,
-                to_state=application.state,
                 comment=_("Objection recorded: %(content)s") % {"content": objection.content[:100]},
             )
     return objection
