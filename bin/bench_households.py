@@ -128,6 +128,17 @@ def main(argv: list[str] | None = None) -> int:
     if settings.DEBUG:
         print("Run with DEBUG=0 (as `make bench` does): DEBUG keeps every query.", file=sys.stderr)
         return 2
+    # The pages link static files by name. The bench times pages, not a collectstatic run, so
+    # it serves them from the apps' folders as the suite does (tests/conftest.py).
+    from django.test.utils import override_settings
+
+    override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        WHITENOISE_USE_FINDERS=True,
+    ).enable()
     if settings.DATABASES["default"]["NAME"] != BENCH_DATABASE:
         print(
             f"Refusing: Django would use {settings.DATABASES['default']['NAME']}.", file=sys.stderr

@@ -564,6 +564,7 @@ def application_record_survey(
 ) -> Application:
     """入户调查 of a registration: required before review passes."""
     application = _locked(application, SURVEY_STATES, _("given a survey now"))
+    _ensure_in_scope(actor, application)
     earliest = timezone.localdate() - SURVEY_MAX_AGE
     if not earliest <= survey_on <= timezone.localdate():
         raise CaseError(
@@ -600,6 +601,7 @@ def application_update(
 ) -> Application:
     """Change a draft or returned application; one in notice must be returned first."""
     application = _locked(application, EDITABLE_STATES, _("edited (return it first)"))
+    _ensure_in_scope(actor, application)
     application.reason = _required(reason, _("State the reason; it is kept in the file."))
     proposal = dict(application.proposal)
     if head is not None:
@@ -637,6 +639,7 @@ def application_update(
 @transaction.atomic
 def application_submit(*, actor: User, application: Application) -> Application:
     application = _locked(application, EDITABLE_STATES, _("submitted"))
+    _ensure_in_scope(actor, application)
     application.submitted_on = timezone.localdate()
     _step(application, actor=actor, to_state=State.SUBMITTED)
     application.save()

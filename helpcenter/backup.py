@@ -327,8 +327,14 @@ def backup_verify(*, folder: Path) -> dict:
             f"this code reads version {FORMAT_VERSION}."
         )
     _check_shape(manifest)
+    inside = folder.resolve()
     for name, entry in manifest["files"].items():
         path = folder / name
+        if path.is_symlink() or not path.resolve().is_relative_to(inside):
+            raise BackupError(
+                f"备份中有链接到别处的文件 {name} is a link or lies outside the backup folder: "
+                "a backup holds plain files only."
+            )
         if not path.is_file():
             raise BackupError(f"备份缺少文件 The backup lacks a file its manifest lists: {name}")
         if path.stat().st_size != entry["size"] or _sha256(path) != entry["sha256"]:

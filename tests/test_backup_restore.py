@@ -190,6 +190,15 @@ def escaping_path(folder: Path) -> None:
     write_manifest(folder, manifest)
 
 
+def linked_file(folder: Path) -> None:
+    """A listed file replaced by a link to a file elsewhere with the same content."""
+    proof = folder / "media/documents/2026/01/proof.pdf"
+    elsewhere = folder.parent / "elsewhere.pdf"
+    elsewhere.write_bytes(proof.read_bytes())
+    proof.unlink()
+    proof.symlink_to(elsewhere)
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
@@ -204,6 +213,7 @@ def escaping_path(folder: Path) -> None:
         (a_list, "not a helpcenter backup"),
         (newer_schema, "newer version"),
         (escaping_path, "garbled"),
+        (linked_file, "is a link or lies outside"),
     ],
 )
 def test_a_bad_backup_is_refused_and_changes_nothing(backed_up, damage, message):

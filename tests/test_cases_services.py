@@ -449,3 +449,25 @@ def test_a_second_registration_for_one_person_is_refused_while_the_first_is_pend
         )
     assert "甲厂工会" not in other_union_sees.value.message
     assert type(registry.household_a).objects.count() == 2
+
+
+def test_editing_surveying_or_submitting_another_unions_application_is_refused(workflow):
+    """The services check the application's scope themselves, not only the pages' fetch."""
+    application = workflow.application_a
+    before = (application.reason, application.state, application.steps.count())
+    actor = workflow.caseworker_b
+    with pytest.raises(CaseError, match="其他工会"):
+        services.application_update(actor=actor, application=application, reason="改写")
+    with pytest.raises(CaseError, match="其他工会"):
+        services.application_record_survey(
+            actor=actor,
+            application=application,
+            survey_on=timezone.localdate(),
+            visitors="某人",
+            findings="—",
+            authorised=True,
+        )
+    with pytest.raises(CaseError, match="其他工会"):
+        services.application_submit(actor=actor, application=application)
+    application.refresh_from_db()
+    assert (application.reason, application.state, application.steps.count()) == before
