@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases import hooks
 from cases.calendar import notice_period
 from cases.models import (
     Application,
@@ -703,6 +704,8 @@ def approval_check(*, actor: User, application: Application) -> None:
         )
     _ensure_state(application, APPROVABLE, _("approved"))
     ensure_separate_duties(user_id=actor.pk, duty=Duty.APPROVE, done_by=duties_done(application))
+    for check in hooks.approval_checks[application.kind]:
+        check(actor=actor, application=application)
 
 
 def publish_check(*, actor: User, notice: Notice, today: date) -> None:
@@ -1196,8 +1199,8 @@ def _carry_out(application: Application, *, actor: User) -> None:
             _("Relief is paid to registered households only; this one is %(status)s.")
             % {"status": application.household.get_status_display()}
         )
-    # Relief: the approved application is the entitlement finance pays (the relief issue adds
-    # programmes, budgets and the ledger on top of it).
+    for hook in hooks.on_approval[application.kind]:
+        hook(actor=actor, application=application)
 
 
 def _first_classification(application: Application, *, actor: User) -> None:
