@@ -17,7 +17,7 @@ from helpcenter.rules import (
 
 # Programmes and their rules are read by everyone on the staff (the application form shows
 # them); the county's administrators keep them, with the funds, in the admin site.
-rules.add_perm("relief.view_programme", is_staff_member)
+rules.add_perm("relief.read_programmes", is_staff_member)
 admin_may_manage(
     "relief",
     is_county_administrator,

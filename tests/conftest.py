@@ -40,6 +40,24 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL the ledger refuses TRUNCATE (relief migration 0002) unless the session
+    allows it; the test database allows it for every new session, because a transactional
+    test's teardown empties every table with TRUNCATE. tests/test_ledger_guards.py turns it off
+    in its own session to show the refusal."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            name = connection.settings_dict["NAME"]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"ALTER DATABASE \"{name}\" SET helpcenter.allow_ledger_truncate = 'on'"
+                )
+            connection.close()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _static_files_from_the_source_tree():
     """Pages link the plain static names and WhiteNoise serves them from static/, so the suite
