@@ -17,7 +17,6 @@ from households.forms import (
     TEXTAREA,
     HouseholdForm,
     MemberForm,
-    MoneyField,
     RegisterForm,
     ResidentIdField,
 )
@@ -226,12 +225,6 @@ class ApplicationMemberForm(MemberForm):
         choose_labels(self)
 
 
-class ReliefApplicationForm(forms.Form):
-    programme = forms.CharField(label=_("Programme"), max_length=100)
-    requested_amount = MoneyField(label=_("Requested amount (yuan)"))
-    reason = _reason_field()
-
-
 class ExitProposalForm(forms.Form):
     follow_up_on = forms.DateField(label=_("Follow-up visit on"), widget=DATE)
     reason = _reason_field()
@@ -245,9 +238,9 @@ class ReasonForm(forms.Form):
     reason = _reason_field()
 
 
-# The application a household page starts, by kind (?kind=relief|exit|removal).
+# The application a household page starts, by kind (?kind=exit|removal; relief applications are
+# filed under a programme on relief's own form: relief/views_applications.py).
 HOUSEHOLD_APPLICATION_FORMS: dict[str, type[forms.Form]] = {
-    Kind.RELIEF: ReliefApplicationForm,
     Kind.EXIT: ExitProposalForm,
     Kind.REMOVAL: ReasonForm,
 }
@@ -255,7 +248,6 @@ HOUSEHOLD_APPLICATION_FORMS: dict[str, type[forms.Form]] = {
 # What a draft or returned application lets its filer change, by kind.
 EDIT_FORMS: dict[str, type[forms.Form]] = {
     Kind.REGISTRATION: RegistrationEditForm,
-    Kind.RELIEF: ReliefApplicationForm,
     Kind.EXIT: ExitProposalForm,
     Kind.REMOVAL: ReasonForm,
 }

@@ -15,6 +15,7 @@ class Kind(models.TextChoices):
     RELIEF = "relief", _("Relief")
     EXIT = "exit", _("Exit proposal")
     REMOVAL = "removal", _("Removal proposal")
+    LOAN = "loan", _("Micro-loan")
 
 
 class State(models.TextChoices):

@@ -65,7 +65,9 @@ def _row(notice: Notice, application, position: int) -> NoticeRow:
         union_name=application.union.name,
         programme=_programme(application),
         category=category,
-        amount=application.requested_amount if application.kind == Kind.RELIEF else None,
+        amount=application.requested_amount
+        if application.kind in (Kind.RELIEF, Kind.LOAN)
+        else None,
         masked_id=resident_ids.mask(number) if notice.show_masked_ids and number else "",
     )
 

@@ -525,15 +525,25 @@ def application_file_for_household(
     requested_amount: Decimal | None = None,
     follow_up_on: date | None = None,
 ) -> Application:
-    """救助申请 or a proposal to exit or remove a registered file."""
+    """A proposal to exit or remove a registered file. A relief application (救助申请) is
+    filed under a programme by relief.applications.relief_application_file, which decides
+    eligibility and amount; it is refused here."""
+    if kind == Kind.RELIEF:
+        raise CaseError(
+            _(
+                "A relief application is filed under a programme: use “Apply for relief” on the "
+                "household's page."
+            )
+        )
+    if kind == Kind.LOAN:
+        raise CaseError(
+            _(
+                "A micro-loan is applied for on its own form: use “Apply for a loan” on the "
+                "household's page."
+            )
+        )
     if household.status != Status.REGISTERED:
         raise CaseError(_("Only a registered household can be the subject of an application."))
-    if kind == Kind.RELIEF and (
-        not programme.strip() or not requested_amount or requested_amount <= 0
-    ):
-        raise CaseError(
-            _("A relief application names its programme and a requested amount above 0.")
-        )
     if kind == Kind.EXIT and follow_up_on is None:
         raise CaseError(_("An exit proposal sets a follow-up visit after today."))
     if kind == Kind.EXIT:
@@ -603,6 +613,13 @@ def application_update(
     """Change a draft or returned application; one in notice must be returned first."""
     application = _locked(application, EDITABLE_STATES, _("edited (return it first)"))
     _ensure_in_scope(actor, application)
+    if application.kind == Kind.RELIEF:
+        raise CaseError(
+            _(
+                "A relief application is changed on its own form, where the programme decides "
+                "the amount: use “Edit” on the application's page."
+            )
+        )
     application.reason = _required(reason, _("State the reason; it is kept in the file."))
     proposal = dict(application.proposal)
     if head is not None:
@@ -1194,11 +1211,8 @@ def _carry_out(application: Application, *, actor: User) -> None:
         household_services.household_remove(
             actor=actor, household=application.household, reason=application.reason
         )
-    elif application.household.status != Status.REGISTERED:
-        raise CaseError(
-            _("Relief is paid to registered households only; this one is %(status)s.")
-            % {"status": application.household.get_status_display()}
-        )
+    # A relief application: its programme's rules (registered households only, unless the
+    # programme says otherwise) were checked again by the approval checks (cases.hooks).
     for hook in hooks.on_approval[application.kind]:
         hook(actor=actor, application=application)
 

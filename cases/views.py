@@ -128,6 +128,8 @@ def application_for_household(request: HttpRequest, household_pk: int) -> HttpRe
         pk=household_pk,
     )
     kind = request.GET.get("kind", Kind.RELIEF)
+    if kind == Kind.RELIEF:  # filed under a programme, on relief's own form
+        return redirect("relief:application_file", household_pk=household.pk)
     if kind not in HOUSEHOLD_APPLICATION_FORMS:
         raise Http404
     form = HOUSEHOLD_APPLICATION_FORMS[kind](request.POST or None)
@@ -226,6 +228,8 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
             % {"state": application.get_state_display()},
         )
         return redirect("cases:application_detail", pk=application.pk)
+    if application.kind == Kind.RELIEF:  # its programme decides the amount: relief's own form
+        return redirect("relief:application_edit", pk=application.pk)
     is_registration = application.kind == Kind.REGISTRATION
     head = application.proposal.get("head", {})
     initial = {

@@ -5,6 +5,8 @@ The defaults run the demo on SQLite with Celery in-process; production sets DATA
 variable.
 """
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,6 +39,25 @@ if not SECRET_KEY:
             "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
         )
     SECRET_KEY = _DEV_SECRET_KEY
+
+# Bank card numbers are encrypted at rest with this Fernet key (relief.cards). Unset, it is
+# derived from SECRET_KEY: then changing SECRET_KEY makes every stored card number unreadable,
+# so production sets its own (docs/operations.md) and keeps it with the backups.
+CARD_NUMBER_KEY = (
+    env_str("CARD_NUMBER_KEY", "")
+    or base64.urlsafe_b64encode(
+        hashlib.sha256(b"helpcenter card numbers\0" + SECRET_KEY.encode()).digest()
+    ).decode()
+)
+try:
+    if len(base64.urlsafe_b64decode(CARD_NUMBER_KEY.encode())) != 32:
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured(
+        "Environment variable CARD_NUMBER_KEY is not a Fernet key (32 bytes, URL-safe base64; "
+        "generate one with: python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())')."
+    ) from None
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -153,6 +174,10 @@ CELERY_BEAT_SCHEDULE = {
     "backup-daily": {
         "task": "helpcenter.backup_daily",
         "schedule": crontab(hour=1, minute=30),
+    },
+    "loans-mark-overdue": {
+        "task": "relief.loans_mark_overdue",
+        "schedule": crontab(hour=0, minute=45),
     },
 }
 
@@ -285,6 +310,8 @@ STORAGES = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Spreadsheets exported from the admin (programmes, tiers, funds) never carry a live formula.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # --- Logging: security events go to the console without personal data ----------------------
 LOGGING = {

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -384,7 +385,20 @@ def member_remove(*, actor: User, member: Member, reason: str) -> None:
     household = member.household
     masked = resident_ids.mask(member.id_number)
     note = f"{member.name}（{member.get_relation_display()}，{masked}）：{reason}"
-    member.delete()
+    try:
+        with transaction.atomic():
+            member.delete()
+    except ProtectedError as error:
+        # A bank card held, or relief applied for in this person's name (a student's tuition
+        # aid, a patient's medical aid): the money's paper trail keeps the person.
+        raise HouseholdError(
+            _(
+                "%(name)s appears in relief records (a bank card or an application in their "
+                "name), which must keep them: record the change in the household's notes "
+                "instead of removing the member."
+            )
+            % {"name": member.name}
+        ) from error
     record_event(household=household, actor=actor, action=EventAction.MEMBER_REMOVED, note=note)
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from helpcenter.models import Union, union_scope
@@ -34,6 +34,19 @@ class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user):
         scope = union_scope(user)
         return self if scope is None else self.filter(scope)
+
+
+def scoped_by(field: str) -> type[models.QuerySet]:
+    """A QuerySet class whose visible_to applies the one rule of visibility to `field`: rows
+    reached through the object that carries the union (a sheet line through its entitlement,
+    an instalment through its loan)."""
+
+    class Scoped(models.QuerySet):
+        def visible_to(self, user):
+            scope = union_scope(user, field=field)
+            return self if scope is None else self.filter(scope)
+
+    return Scoped
 
 
 # --- Programmes as data --------------------------------------------------------------------------
@@ -183,8 +196,12 @@ class Tier(models.Model):
 class TierGoods(models.Model):
     """Goods that come with a tier (a holiday visit's rice and oil)."""
 
-    tier = models.ForeignKey(Tier, on_delete=models.CASCADE, related_name="goods")
-    item = models.ForeignKey(GoodsItem, on_delete=models.PROTECT, related_name="+")
+    tier = models.ForeignKey(
+        Tier, on_delete=models.CASCADE, related_name="goods", verbose_name=_("amount tier")
+    )
+    item = models.ForeignKey(
+        GoodsItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("goods item")
+    )
     quantity = models.DecimalField(
         _("quantity"), max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
     )
@@ -229,7 +246,9 @@ class Fund(models.Model):
 class FundYear(models.Model):
     """What a source provides in a year (its programmes' budgets are drawn from it)."""
 
-    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="years")
+    fund = models.ForeignKey(
+        Fund, on_delete=models.PROTECT, related_name="years", verbose_name=_("fund source")
+    )
     year = models.PositiveSmallIntegerField(
         _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
     )
@@ -253,8 +272,12 @@ class Budget(models.Model):
     under a row lock (relief.funds); committed and paid are summed from entitlements and the
     ledger, never kept as running totals."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="budgets")
-    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="budgets")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="budgets", verbose_name=_("programme")
+    )
+    fund = models.ForeignKey(
+        Fund, on_delete=models.PROTECT, related_name="budgets", verbose_name=_("fund source")
+    )
     year = models.PositiveSmallIntegerField(
         _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
     )
@@ -490,6 +513,13 @@ class Method(models.TextChoices):
 class LineKind(models.TextChoices):
     PAYMENT = "payment", _("Payment")
     REVERSAL = "reversal", _("Reversal")
+    # Micro-loans (relief.lending): the loan paid out, a repayment received, the interest subsidy.
+    LOAN_OUT = "loan_out", _("Loan paid out")
+    REPAYMENT = "repayment", _("Loan repayment")
+    SUBSIDY = "subsidy", _("Interest subsidy")
+
+
+LOAN_LINE_KINDS = [LineKind.LOAN_OUT, LineKind.REPAYMENT, LineKind.SUBSIDY]
 
 
 class ClosedMonth(models.Model):
@@ -514,6 +544,47 @@ class ClosedMonth(models.Model):
         return f"{self.year}-{self.month:02d}"
 
 
+class LedgerMonth(models.Model):
+    """The ledger summed by month and by what the ledger page filters on. PostgreSQL keeps it:
+    an AFTER INSERT trigger on the ledger adds each line (relief migration 0005). The ledger only
+    ever grows, so a sum kept at each insert is exact; relief.selectors.ledger_totals reads whole
+    months here and sums only the days of partly covered months from the lines. Never written
+    by the application; on SQLite (the demo) it stays empty and totals are summed from the lines.
+    """
+
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    union = models.ForeignKey(
+        Union, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    fund = models.ForeignKey(
+        Fund, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    method = models.CharField(max_length=10)
+    kind = models.CharField(max_length=20)
+    is_loan = models.BooleanField()
+    lines = models.PositiveIntegerField()
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ledger month")
+        verbose_name_plural = _("ledger months")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "month", "union", "programme", "fund", "method", "kind", "is_loan"],
+                name="ledger_month_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.month:02d} {self.lines}"
+
+
 class VoucherCounter(models.Model):
     """The last voucher number used in a year (locked while the next is taken)."""
 
@@ -527,6 +598,10 @@ class VoucherCounter(models.Model):
 class DisbursementQuerySet(ScopedQuerySet):
     def payments(self) -> "DisbursementQuerySet":
         return self.filter(kind=LineKind.PAYMENT)
+
+    def relief(self) -> "DisbursementQuerySet":
+        """Relief lines only (payments and their reversals), without the micro-loans' lines."""
+        return self.filter(loan__isnull=True)
 
 
 class Disbursement(models.Model):
@@ -578,6 +653,11 @@ class Disbursement(models.Model):
     signed_by = models.CharField(_("signed for by"), max_length=50, blank=True)
     goods = models.JSONField(_("goods"), default=list, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # A micro-loan's line (loan out, repayment, subsidy, or a reversal of one): relief figures
+    # leave these out (DisbursementQuerySet.relief).
+    loan = models.ForeignKey(
+        "Loan", on_delete=models.PROTECT, null=True, blank=True, related_name="lines"
+    )
 
     objects = DisbursementQuerySet.as_manager()
 
@@ -597,8 +677,16 @@ class Disbursement(models.Model):
                 fields=["entitlement", "sequence"], name="entitlement_line_once"
             ),
             models.CheckConstraint(
-                condition=(Q(kind=LineKind.PAYMENT, amount__gt=0, reverses__isnull=True))
-                | Q(kind=LineKind.REVERSAL, amount__lt=0, reverses__isnull=False),
+                condition=(
+                    Q(kind=LineKind.PAYMENT, amount__gt=0, reverses__isnull=True, loan__isnull=True)
+                )
+                | Q(kind=LineKind.REVERSAL, amount__lt=0, reverses__isnull=False)
+                | Q(
+                    kind__in=LOAN_LINE_KINDS,
+                    amount__gt=0,
+                    reverses__isnull=True,
+                    loan__isnull=False,
+                ),
                 name="line_sign_matches_kind",
             ),
         ]
@@ -655,12 +743,20 @@ class BankSheetLine(models.Model):
         Disbursement, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    objects = scoped_by("entitlement__union_id").as_manager()
+
     class Meta:
         ordering = ["sheet", "position"]
         verbose_name = _("bank sheet line")
         verbose_name_plural = _("bank sheet lines")
         constraints = [
-            models.UniqueConstraint(fields=["sheet", "position"], name="bank_sheet_position")
+            models.UniqueConstraint(fields=["sheet", "position"], name="bank_sheet_position"),
+            # An entitlement waits on one bank sheet at a time.
+            models.UniqueConstraint(
+                fields=["entitlement"],
+                condition=Q(result="pending"),
+                name="one_pending_sheet_line",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -685,6 +781,8 @@ class Delivery(models.Model):
     delivered_by = models.CharField(_("delivered by"), max_length=100)
     cash_given = models.DecimalField(_("cash given"), default=Decimal(0), **MONEY)
     goods_given = models.JSONField(_("goods given"), default=list, blank=True)
+    # The value of goods_given at the entitlement's unit values, so the campaign page sums it.
+    goods_value_given = models.DecimalField(_("value of goods given"), default=Decimal(0), **MONEY)
     signed_by = models.CharField(_("signed for by"), max_length=50)
     receipt_photo = models.ImageField(
         _("photo of the signed receipt"),
@@ -698,6 +796,8 @@ class Delivery(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_by("entitlement__union_id").as_manager()
 
     class Meta:
         ordering = ["-delivered_on", "-id"]
@@ -759,6 +859,10 @@ class VerificationCheck(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     asked_at = models.DateTimeField(null=True, blank=True)
+    # A "not received" opens a measure of the household's help plan to follow it up.
+    follow_up = models.ForeignKey(
+        "households.Measure", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = ScopedQuerySet.as_manager()
 
@@ -772,3 +876,378 @@ class VerificationCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sample} {self.household}"
+
+
+# --- Micro-loans ---------------------------------------------------------------------------------
+# 小额借款: a loan programme (the lender, the limits, the schedule method, the rate and the cap
+# the borrower pays at most, the guarantor rules, the funds), loans applied for through the
+# notice (cases.Application of kind loan), their guarantors, the schedule stored on disbursement,
+# repayments (each a ledger line, allocated to instalments interest first), the interest subsidy
+# (贴息) and write-off (核销). The services are in relief.lending, the schedule in relief.loans.
+#
+# What is paid on an instalment is never kept as a running total: it is the sum of the
+# allocations of the repayments not reversed (RepaymentAllocation), summed in the database.
+# Only `Instalment.interest_waived` changes after disbursement: an early full repayment waives
+# the interest not yet accrued (relief.lending.loan_repay, under the loan's row lock), and its
+# reversal restores it.
+
+
+class LenderKind(models.TextChoices):
+    REVOLVING_FUND = "revolving_fund", _("Union revolving fund (扶贫帮困周转金)")
+    PARTNER = "partner", _("Partner lender")
+
+
+class LoanMethod(models.TextChoices):
+    EQUAL_PRINCIPAL = "equal_principal", _("Equal principal (等额本金)")
+    EQUAL_INSTALMENT = "equal_instalment", _("Equal instalments (等额本息)")
+    BULLET = "bullet", _("Interest monthly, principal at term (按月付息、到期还本)")
+
+
+class GuarantorKind(models.TextChoices):
+    WORKER = "worker", _("Worker")
+    PUBLIC_STAFF = "public_staff", _("Staff of a publicly funded unit")
+    EXTERNAL = "external", _("External person")
+    COMPANY = "company", _("Company")
+
+
+RATE = {"max_digits": 6, "decimal_places": 5}
+
+
+class LoanProgramme(models.Model):
+    """A micro-loan programme as data: who lends, how much, for how long, how it is repaid, what
+    the borrower pays at most (the union refunds interest above it: 贴息), who may guarantee, and
+    the funds the money and the subsidy come from."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    lender_kind = models.CharField(_("lender"), max_length=20, choices=LenderKind.choices)
+    lender_name = models.CharField(
+        _("partner lender's name"),
+        max_length=100,
+        blank=True,
+        help_text=_("For a partner lender, e.g. the county's rural credit union (农村信用联社)."),
+    )
+    ledger_programme = models.ForeignKey(
+        Programme,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("programme in the ledger"),
+        help_text=_("The relief programme the loan's ledger lines are booked under (小额借款)."),
+    )
+    amount_min = models.DecimalField(
+        _("smallest loan"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY
+    )
+    amount_max = models.DecimalField(
+        _("largest loan"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY
+    )
+    amount_max_employing = models.DecimalField(
+        _("largest loan for a business employing laid-off workers"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        **MONEY,
+    )
+    employing_at_least = models.PositiveSmallIntegerField(
+        _("laid-off workers employed for the larger loan"), default=10
+    )
+    terms = models.JSONField(
+        _("terms offered (months)"), default=list, help_text=_("For example [12, 24].")
+    )
+    method = models.CharField(_("repayment method"), max_length=20, choices=LoanMethod.choices)
+    annual_rate = models.DecimalField(
+        _("annual interest rate"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal("0.99999"))],
+        help_text=_("A fraction: 0.0435 for 4.35 %."),
+        **RATE,
+    )
+    borrower_rate_cap = models.DecimalField(
+        _("rate the borrower pays at most"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal("0.99999"))],
+        help_text=_("The union refunds the interest above it after full repayment (贴息)."),
+        **RATE,
+    )
+    guarantors_min = models.PositiveSmallIntegerField(_("guarantors at least"), default=1)
+    guarantors_max = models.PositiveSmallIntegerField(_("guarantors at most"), default=3)
+    guarantor_kinds = models.JSONField(
+        _("kinds of guarantor accepted"),
+        default=list,
+        help_text=_("Among worker, public_staff, external, company."),
+    )
+    guarantor_min_share = models.DecimalField(
+        _("share of the principal each guarantor guarantees at least (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("50.00"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    guarantor_max_open_loans = models.PositiveSmallIntegerField(
+        _("open loans one guarantor may guarantee"), default=2
+    )
+    fund = models.ForeignKey(
+        Fund, on_delete=models.PROTECT, related_name="+", verbose_name=_("fund lent from")
+    )
+    subsidy_fund = models.ForeignKey(
+        Fund, on_delete=models.PROTECT, related_name="+", verbose_name=_("fund of the subsidy")
+    )
+    write_off_after_days = models.PositiveSmallIntegerField(
+        _("days past due before a write-off may be proposed"), default=360
+    )
+    active = models.BooleanField(_("open for applications"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("loan programme")
+        verbose_name_plural = _("loan programmes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_max__gte=F("amount_min")), name="loan_programme_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def lender(self) -> str:
+        if self.lender_kind == LenderKind.PARTNER and self.lender_name:
+            return self.lender_name
+        return str(LenderKind(self.lender_kind).label)
+
+
+class LoanState(models.TextChoices):
+    APPLIED = "applied", _("In review (applied for)")
+    APPROVED = "approved", _("Approved, to disburse")
+    DISBURSED = "disbursed", _("Disbursed, being repaid")
+    REPAID = "repaid", _("Repaid")
+    WRITTEN_OFF = "written_off", _("Written off")
+
+
+OPEN_LOAN_STATES = [LoanState.APPLIED, LoanState.APPROVED, LoanState.DISBURSED]
+
+
+class Loan(models.Model):
+    """One loan, from its application (through the notice) to full repayment or write-off. The
+    terms are copied from the programme when filed, so a programme edited later changes no loan.
+    `days_past_due` is kept by the daily task (relief.lending.loans_mark_overdue) and after each
+    repayment."""
+
+    application = models.OneToOneField(
+        "cases.Application", on_delete=models.PROTECT, related_name="loan"
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="loans", verbose_name=_("household")
+    )
+    union = models.ForeignKey(
+        Union, on_delete=models.PROTECT, related_name="+", verbose_name=_("union")
+    )
+    programme = models.ForeignKey(
+        LoanProgramme, on_delete=models.PROTECT, related_name="loans", verbose_name=_("programme")
+    )
+    principal = models.DecimalField(
+        _("principal"), validators=[MinValueValidator(Decimal("0.01"))], **MONEY
+    )
+    term_months = models.PositiveSmallIntegerField(_("term (months)"))
+    annual_rate = models.DecimalField(_("annual interest rate"), **RATE)
+    borrower_rate_cap = models.DecimalField(_("rate the borrower pays at most"), **RATE)
+    method = models.CharField(_("repayment method"), max_length=20, choices=LoanMethod.choices)
+    purpose = models.CharField(_("purpose"), max_length=200)
+    business_plan = models.TextField(_("business plan"))
+    laid_off_employed = models.PositiveSmallIntegerField(
+        _("laid-off workers the business employs"), default=0
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=LoanState.choices, default=LoanState.APPLIED
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    disbursed_on = models.DateField(_("disbursed on"), null=True, blank=True)
+    first_due = models.DateField(_("first instalment due"), null=True, blank=True)
+    disbursed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    repaid_on = models.DateField(_("repaid on"), null=True, blank=True)
+    days_past_due = models.PositiveIntegerField(_("days past due"), default=0)
+    overdue_since = models.DateField(_("overdue since"), null=True, blank=True)
+    overdue_checked_on = models.DateField(null=True, blank=True)
+    disbursement_line = models.OneToOneField(
+        Disbursement, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subsidy_line = models.OneToOneField(
+        Disbursement, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    subsidy_calculation = models.JSONField(_("subsidy calculation"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("micro-loan")
+        verbose_name_plural = _("micro-loans")
+        indexes = [models.Index(fields=["union", "state"]), models.Index(fields=["state"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(principal__gt=0), name="loan_principal_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} · {self.household} · {self.principal}"
+
+
+class Guarantor(models.Model):
+    """担保人: a person or company guaranteeing a share of the principal. `obligation` is what the
+    guarantor owes, recorded when the loan is written off."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="guarantors")
+    kind = models.CharField(_("kind"), max_length=20, choices=GuarantorKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    id_number = models.CharField(
+        _("resident ID or unified credit code"), max_length=18, db_index=True
+    )
+    work_unit = models.CharField(_("work unit"), max_length=100, blank=True)
+    share = models.DecimalField(
+        _("share guaranteed (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal(100))],
+    )
+    obligation = models.DecimalField(_("obligation at write-off"), null=True, blank=True, **MONEY)
+
+    objects = scoped_by("loan__union_id").as_manager()
+
+    class Meta:
+        ordering = ["loan", "id"]
+        verbose_name = _("guarantor")
+        verbose_name_plural = _("guarantors")
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "id_number"], name="guarantor_once_per_loan")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Instalment(models.Model):
+    """One instalment of the schedule, stored when the loan is disbursed (relief.loans.schedule).
+    Paid amounts are the allocations of the repayments not reversed."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="instalments")
+    number = models.PositiveSmallIntegerField(_("No."))
+    due = models.DateField(_("due"))
+    principal = models.DecimalField(_("principal"), **MONEY)
+    interest = models.DecimalField(_("interest"), **MONEY)
+    interest_waived = models.DecimalField(
+        _("interest waived by early repayment"), default=Decimal("0.00"), **MONEY
+    )
+
+    objects = scoped_by("loan__union_id").as_manager()
+
+    class Meta:
+        ordering = ["loan", "number"]
+        verbose_name = _("instalment")
+        verbose_name_plural = _("instalments")
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "number"], name="instalment_once"),
+            models.CheckConstraint(
+                condition=Q(principal__gte=0, interest__gte=0, interest_waived__gte=0)
+                & Q(interest_waived__lte=F("interest")),
+                name="instalment_amounts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} #{self.number}"
+
+
+class Repayment(models.Model):
+    """还款: money received on a loan, one ledger line. A reversal is a Repayment of the opposite
+    amount pointing at the one it reverses (with its own reversal line); nothing is edited."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="repayments")
+    paid_on = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    early_settlement = models.BooleanField(_("early full repayment"), default=False)
+    line = models.OneToOneField(
+        Disbursement, on_delete=models.PROTECT, related_name="repayment", verbose_name=_("voucher")
+    )
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal"
+    )
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_by("loan__union_id").as_manager()
+
+    class Meta:
+        ordering = ["loan", "paid_on", "id"]
+        verbose_name = _("repayment")
+        verbose_name_plural = _("repayments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, reverses__isnull=True)
+                | Q(amount__lt=0, reverses__isnull=False),
+                name="repayment_sign",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.paid_on} {self.amount}"
+
+
+class RepaymentAllocation(models.Model):
+    """How a repayment was applied: to which instalment, interest and principal."""
+
+    repayment = models.ForeignKey(Repayment, on_delete=models.PROTECT, related_name="allocations")
+    instalment = models.ForeignKey(Instalment, on_delete=models.PROTECT, related_name="allocations")
+    interest = models.DecimalField(_("interest"), **MONEY)
+    principal = models.DecimalField(_("principal"), **MONEY)
+
+    objects = scoped_by("repayment__loan__union_id").as_manager()
+
+    class Meta:
+        ordering = ["repayment", "instalment__number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interest__gte=0, principal__gte=0), name="allocation_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repayment_id} → {self.instalment_id}"
+
+
+class WriteOff(models.Model):
+    """核销: proposed with a reason once the loan is past the programme's threshold, approved by
+    someone else; the guarantors' obligations are recorded at approval."""
+
+    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="write_off")
+    reason = models.TextField(_("reason"))
+    days_past_due = models.PositiveIntegerField(_("days past due"))
+    principal_outstanding = models.DecimalField(_("principal outstanding"), **MONEY)
+    interest_outstanding = models.DecimalField(_("interest outstanding"), **MONEY)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    guarantor_obligations = models.JSONField(_("guarantors' obligations"), default=list)
+
+    objects = scoped_by("loan__union_id").as_manager()
+
+    class Meta:
+        verbose_name = _("write-off")
+        verbose_name_plural = _("write-offs")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(approved_by=F("proposed_by")), name="write_off_four_eyes"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan}"

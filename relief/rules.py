@@ -53,3 +53,13 @@ rules.add_perm("relief.record_delivery", is_caseworker | is_supervisor)
 rules.add_perm("relief.view_verification", is_supervisor | is_finance | is_auditor | is_caseworker)
 rules.add_perm("relief.draw_sample", is_supervisor)
 rules.add_perm("relief.answer_check", is_supervisor | is_caseworker)
+
+# Micro-loans (relief.lending): every member of the staff reads the loans in their scope and the
+# portfolio; caseworkers file applications (they then go through the notice); finance pays out,
+# records repayments and their reversal, and pays the subsidy; finance or a supervisor proposes
+# a write-off and a supervisor (not the proposer: the service checks) approves it.
+rules.add_perm("relief.view_loans", is_staff_member)
+rules.add_perm("relief.apply_loan", is_caseworker)
+rules.add_perm("relief.manage_loans", is_finance)
+rules.add_perm("relief.propose_write_off", is_finance | is_supervisor)
+rules.add_perm("relief.approve_write_off", is_supervisor)

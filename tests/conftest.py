@@ -5,6 +5,7 @@ no role)."""
 import importlib
 import os
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -137,6 +138,7 @@ def registry(people) -> People:
     from tests.factories import household_for, standards_for
 
     seed_document_types()
+    seed_relief_programmes(budget=Decimal("1000000.00"))
     standards_for(people.county)
     people.household_a = household_for(people.union_a, actor=people.caseworker_a, name="张三")
     people.household_b = household_for(people.union_b, actor=people.caseworker_b, name="李四")
@@ -157,6 +159,29 @@ def workflow(registry) -> People:
         household=people.household_a, filer=people.caseworker_a, supervisor=people.supervisor
     )
     return people
+
+
+def seed_relief_programmes(*, budget: Decimal | None = None) -> None:
+    """The programmes, goods and funds relief migration 0003 seeds (a transactional test's flush
+    removes them); with `budget`, each programme gets that much from 工会自筹 for this year, so
+    approvals pass the budget check."""
+    from django.apps import apps
+    from django.utils import timezone
+
+    from relief.models import Budget, Fund, Programme
+
+    migration = importlib.import_module("relief.migrations.0003_seed_programmes_and_funds")
+    migration.seed(apps, None)
+    if budget is None:
+        return
+    fund = Fund.objects.get(code="union")
+    for programme in Programme.objects.all():
+        Budget.objects.get_or_create(
+            programme=programme,
+            fund=fund,
+            year=timezone.localdate().year,
+            defaults={"allocated": budget},
+        )
 
 
 def seed_document_types() -> None:

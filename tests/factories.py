@@ -98,20 +98,43 @@ def registration_for(union, *, actor, people: DemoPeople | None = None, name: st
     )
 
 
+def relief_application_for(
+    *,
+    household,
+    filer,
+    amount: str | None = "800.00",
+    programme: str = "医疗救助",
+    reason: str = "医疗费用负担重",
+    **details,
+):
+    """A draft relief application of `household` under a seeded programme (the registry fixture
+    seeds them). For medical aid the patient is the worker and the case a stay with surgery
+    (up to 1,000 元 cash and 200 元 of goods) unless `details` say otherwise; `amount` is the
+    cash asked where the tier is a ceiling (None for a fixed tier)."""
+    from relief.applications import relief_application_file
+    from relief.models import Programme
+
+    chosen = Programme.objects.get(name=programme)
+    if chosen.kind == "medical":
+        details.setdefault("patient", household.head)
+        details.setdefault("medical_case", "surgery")
+    return relief_application_file(
+        actor=filer,
+        household=household,
+        programme=chosen,
+        reason=reason,
+        cash_amount=None if amount is None else Decimal(amount),
+        **details,
+    )
+
+
 def posted_notice(*, household, filer, supervisor, start_on=None, amount: str = "800.00"):
     """A relief application for `household`, reviewed and posted on a notice of its union."""
     from django.utils import timezone
 
     from cases import services
 
-    application = services.application_file_for_household(
-        actor=filer,
-        household=household,
-        kind="relief",
-        reason="医疗费用负担重",
-        programme="医疗救助",
-        requested_amount=Decimal(amount),
-    )
+    application = relief_application_for(household=household, filer=filer, amount=amount)
     services.application_submit(actor=filer, application=application)
     services.application_review(actor=supervisor, application=application)
     notice = services.notice_create(

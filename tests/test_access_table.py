@@ -60,6 +60,16 @@ SUPERVISORS = ("supervisor", "supervisor_a")
 SUPERVISOR_ONLY = staff_only(**{role: 403 for role in STAFF if role not in SUPERVISORS})
 SUPERVISOR_POST_ONLY = {role: 403 for role in STAFF} | {"supervisor": 405, "supervisor_a": 405}
 
+# Relief: bank cards (caseworkers and finance), bank sheets (finance), verification.
+CASEWORKERS = ("caseworker_a", "caseworker_b", "county_caseworker")
+CARD_EDITORS = staff_only(**{role: 403 for role in STAFF if role not in (*CASEWORKERS, "finance")})
+CARD_POST_ONLY = {role: 405 for role in (*CASEWORKERS, "finance")}
+FINANCE_ONLY = staff_only(**{role: 403 for role in STAFF if role != "finance"})
+NO_VERIFICATION = {"administrator": 403, "administrator_a": 403}
+VERIFICATION_READERS = staff_only(**NO_VERIFICATION)
+FUND_READERS = staff_only(**{role: 403 for role in CASEWORKERS})
+LOAN_FILERS = staff_only(**{role: 403 for role in STAFF if role not in CASEWORKERS})
+
 # url name → cases. kwargs name the object by "person_attribute.field" (e.g. union_a.code).
 TABLE: dict[str, list[Case]] = {
     "dashboard": [Case(expect=staff_only())],
@@ -157,9 +167,31 @@ TABLE: dict[str, list[Case]] = {
     # application_b to union B; a grassroots caseworker of the other union gets a 404.
     "cases:application_list": [Case(expect=staff_only())],
     "cases:application_create": [Case(expect=EDITORS)],
+    # Without ?kind= the page is relief's, which redirects to relief's own form.
     "cases:application_for_household": [
-        Case(kwargs={"household_pk": "household_a.pk"}, expect={**OWN_FILE, **EDIT_ONLY}),
-        Case(kwargs={"household_pk": "household_b.pk"}, expect={**OTHER_FILE, **EDIT_ONLY}),
+        Case(
+            kwargs={"household_pk": "household_a.pk"},
+            data={"kind": "exit"},
+            expect={**OWN_FILE, **EDIT_ONLY},
+        ),
+        Case(
+            kwargs={"household_pk": "household_b.pk"},
+            data={"kind": "exit"},
+            expect={**OTHER_FILE, **EDIT_ONLY},
+        ),
+    ],
+    # Relief applications under a programme (relief/views_applications.py): filed like any
+    # application, scoped by the household. The fixture's application_a is a registration, so the
+    # relief edit page is a 404 to those who may edit (scope: tests/test_relief_applications.py).
+    **{
+        name: [
+            Case(kwargs={"household_pk": "household_a.pk"}, expect={**OWN_FILE, **EDIT_ONLY}),
+            Case(kwargs={"household_pk": "household_b.pk"}, expect={**OTHER_FILE, **EDIT_ONLY}),
+        ]
+        for name in ("relief:application_file", "relief:application_preview")
+    },
+    "relief:application_edit": [
+        Case(kwargs={"pk": "application_a.pk"}, expect={**NOT_THERE, **EDIT_ONLY}),
     ],
     **{
         name: [
@@ -259,6 +291,140 @@ TABLE: dict[str, list[Case]] = {
             expect={**SUPERVISOR_ONLY, "supervisor": 302, "supervisor_a": 302},
         ),
     ],
+    # Campaigns and home delivery: every member of the staff reads campaigns; caseworkers and
+    # supervisors prepare them and record deliveries. The fixture has no campaign, entitlement
+    # or delivery: those who may look get a 404 (scope: tests/test_relief_campaigns.py).
+    "relief:campaign_list": [Case(expect=staff_only())],
+    "relief:campaign_create": [Case(expect=EDITORS)],
+    **{
+        name: [Case(kwargs=kwargs, expect={**NOT_THERE, **extra})]
+        for name, kwargs, extra in [
+            ("relief:campaign_detail", {"pk": "notice_a.pk"}, {}),
+            ("relief:campaign_extend", {"pk": "notice_a.pk"}, EDIT_ONLY),
+            ("relief:delivery_list", {"pk": "notice_a.pk", "code": "union_a.code"}, {}),
+            ("relief:delivery_print", {"pk": "notice_a.pk", "code": "union_a.code"}, {}),
+            ("relief:delivery_add", {"pk": "notice_a.pk"}, EDIT_ONLY),
+            ("relief:delivery_photo", {"pk": "notice_a.pk"}, {}),
+        ]
+    },
+    # Bank cards: caseworkers and finance record them (the household's scope: 404 outside it).
+    # Bank sheets are finance's; the fixture has none (finance gets a 404). Verification is read
+    # by supervisors, finance, auditors and caseworkers; supervisors draw; caseworkers and
+    # supervisors answer. A GET on a POST-only action is 405 to those allowed.
+    **{
+        "relief:bank_account_add": [
+            Case(kwargs={"pk": "household_a.pk"}, expect={**CARD_EDITORS, "caseworker_b": 404}),
+            Case(kwargs={"pk": "household_b.pk"}, expect={**CARD_EDITORS, "caseworker_a": 404}),
+        ],
+        "relief:bank_account_retire": [
+            Case(
+                kwargs={"pk": "household_a.pk", "account_pk": "household_a.pk"},
+                expect=staff_only(**({role: 403 for role in STAFF} | CARD_POST_ONLY)),
+            )
+        ],
+        "relief:bank_sheet_list": [Case(expect=FINANCE_ONLY)],
+        "relief:bank_sheet_create": [Case(expect=FINANCE_ONLY)],
+        **{
+            name: [Case(kwargs={"pk": "notice_a.pk"}, expect={**FINANCE_ONLY, "finance": 404})]
+            for name in [
+                "relief:bank_sheet_detail",
+                "relief:bank_sheet_download",
+                "relief:bank_sheet_summary",
+            ]
+        },
+        "relief:bank_return_upload": [
+            Case(kwargs={"pk": "notice_a.pk"}, expect={**FINANCE_ONLY, "finance": 405})
+        ],
+        "relief:sample_list": [Case(expect=VERIFICATION_READERS)],
+        "relief:sample_draw": [Case(expect=SUPERVISOR_ONLY)],
+        "relief:sample_detail": [
+            Case(
+                kwargs={"pk": "notice_a.pk"},
+                expect={**VERIFICATION_READERS, **{r: 404 for r in STAFF}, **NO_VERIFICATION},
+            )
+        ],
+        "relief:check_answer": [
+            Case(
+                kwargs={"pk": "notice_a.pk", "check_pk": "notice_a.pk"},
+                expect=staff_only(
+                    **{role: 405 if role in (*CASEWORKERS, *SUPERVISORS) else 403 for role in STAFF}
+                ),
+            )
+        ],
+    },
+    # Finance (relief/views.py): every member of the staff reads the ledger (grassroots staff
+    # their union's lines); finance pays, reverses and closes months; supervisors, auditors and
+    # administrators read the funds and closed months. The fixture has no entitlement or line:
+    # those who may look get a 404 (scope and auditors' POSTs: tests/test_relief_pages.py).
+    **{
+        "relief:index": [Case(expect=staff_only())],
+        "relief:ledger": [Case(expect=staff_only())],
+        # The export streams the lines the ledger shows (tests/test_relief_export.py: scope).
+        "relief:ledger_export": [Case(expect=staff_only())],
+        "relief:line": [Case(kwargs={"pk": "notice_a.pk"}, expect=NOT_THERE)],
+        "relief:to_pay": [Case(expect=FINANCE_ONLY)],
+        "relief:entitlements_backfill": [Case(expect={**FINANCE_ONLY, "finance": 405})],
+        "relief:pay": [Case(kwargs={"pk": "notice_a.pk"}, expect={**FINANCE_ONLY, "finance": 404})],
+        "relief:reverse_line": [
+            Case(kwargs={"pk": "notice_a.pk"}, expect={**FINANCE_ONLY, "finance": 404}),
+            Case(
+                method="post",
+                kwargs={"pk": "notice_a.pk"},
+                expect={**FINANCE_ONLY, "finance": 404},
+            ),
+        ],
+        "relief:funds": [Case(expect=FUND_READERS)],
+        "relief:months": [
+            Case(expect=FUND_READERS),
+            # An empty form: finance sees what to correct; readers are refused (403).
+            Case(method="post", expect={**FUND_READERS, **{r: 403 for r in STAFF}, "finance": 200}),
+        ],
+    },
+    # Micro-loans (relief/views_loans.py): every member of the staff reads the portfolio and
+    # the loans of their scope; caseworkers apply from a household's page (404 outside their
+    # union); finance pays out, records and reverses repayments and pays the subsidy; finance or
+    # a supervisor proposes a write-off, a supervisor approves it (POST only). The fixture has
+    # no loan: those who may look get a 404 (scope: tests/test_loans_pages.py).
+    **{
+        "relief:loan_portfolio": [Case(expect=staff_only())],
+        "relief:loan_apply": [
+            Case(
+                kwargs={"household_pk": "household_a.pk"},
+                expect={**LOAN_FILERS, "caseworker_b": 404},
+            ),
+            Case(
+                kwargs={"household_pk": "household_b.pk"},
+                expect={**LOAN_FILERS, "caseworker_a": 404},
+            ),
+        ],
+        "relief:loan_detail": [Case(kwargs={"pk": "notice_a.pk"}, expect=NOT_THERE)],
+        **{
+            name: [Case(kwargs={"pk": "notice_a.pk"}, expect={**FINANCE_ONLY, "finance": 404})]
+            for name in ("relief:loan_disburse", "relief:loan_repay", "relief:loan_subsidy")
+        },
+        "relief:repayment_reverse": [
+            Case(
+                kwargs={"pk": "notice_a.pk", "repayment_pk": "notice_a.pk"},
+                expect={**FINANCE_ONLY, "finance": 404},
+            )
+        ],
+        "relief:write_off_propose": [
+            Case(
+                kwargs={"pk": "notice_a.pk"},
+                expect=staff_only(
+                    **{role: 404 if role in ("finance", *SUPERVISORS) else 403 for role in STAFF}
+                ),
+            )
+        ],
+        "relief:write_off_approve": [
+            Case(kwargs={"pk": "notice_a.pk"}, expect=staff_only(**SUPERVISOR_POST_ONLY)),
+            Case(
+                method="post",
+                kwargs={"pk": "notice_a.pk"},
+                expect=staff_only(**{role: 404 if role in SUPERVISORS else 403 for role in STAFF}),
+            ),
+        ],
+    },
     "cases:objection_record": [Case(kwargs={"pk": "notice_a.pk"}, expect=SUPERVISOR_ONLY)],
     # No objection in the fixture: the supervisor gets a 404, everyone else is refused first.
     "cases:objection_resolve": [
@@ -302,6 +468,12 @@ ADMIN_EXCEPTIONS = {
     "admin:axes_accessattempt_add": {"anonymous": LOGIN},
     "admin:axes_accessfailurelog_add": {"anonymous": LOGIN},
     "admin:axes_accesslog_add": {"anonymous": LOGIN},
+    # Programmes as data: an xlsx import is confirmed by a POST (a GET is 405 to the county
+    # administrator, who alone may import; tests/test_relief_admin.py goes through it).
+    **{
+        f"admin:relief_{model}_process_import": {"anonymous": LOGIN, "administrator": 405}
+        for model in ("programme", "tier", "goodsitem", "fund", "fundyear")
+    },
 }
 
 
@@ -413,6 +585,13 @@ COUNTY_WIDE_OBJECTS = {
     "households_classificationpolicy": ["policy"],
     "households_documenttype": ["document_type"],
     "cases_calendarday": ["calendar_day"],
+    "relief_programme": ["programme"],
+    "relief_tier": ["tier"],
+    "relief_goodsitem": ["goods_item"],
+    "relief_tiergoods": ["tier_goods"],
+    "relief_fund": ["fund"],
+    "relief_fundyear": ["fund_year"],
+    "relief_budget": ["budget"],
     "axes_accessattempt": ["access_attempt"],
     "axes_accesslog": ["access_log"],
     "axes_accessfailurelog": ["failure_log"],
@@ -454,7 +633,7 @@ ADMIN_TABLE: dict[str, list[Case]] = {
                 expect={**ADMIN_EXPECT, "administrator_a": 404},
                 default=403,
             )
-            for app in ("households", "cases", "axes", "django_celery_beat")
+            for app in ("households", "cases", "relief", "axes", "django_celery_beat")
         ],
     ],
     # No model here has a page of its own on the site: "view on site" is a 404 to administrators.
@@ -523,9 +702,27 @@ def admin_objects(workflow):
         name="admin table", task="helpcenter.tasks.nothing", interval=people.interval
     )
     people.union_type = ContentType.objects.get_for_model(Union)
-    for app in ("helpcenter", "households", "cases", "axes", "django_celery_beat"):
+    _relief_admin_objects(people)
+    for app in ("helpcenter", "households", "cases", "relief", "axes", "django_celery_beat"):
         setattr(people, f"{app}_app", _App(app))
     return people
+
+
+def _relief_admin_objects(people) -> None:
+    """The programmes, tiers, goods and funds relief's migration seeds, and a year of a fund."""
+    from decimal import Decimal
+
+    from relief.models import Budget, Fund, FundYear, GoodsItem, Programme, Tier, TierGoods
+
+    people.programme = Programme.objects.get(code="medical")
+    people.tier = Tier.objects.filter(programme=people.programme).first()
+    people.goods_item = GoodsItem.objects.first()
+    people.tier_goods = TierGoods.objects.first()
+    people.fund = Fund.objects.get(code="union")
+    people.fund_year, _ = FundYear.objects.get_or_create(
+        fund=people.fund, year=2031, defaults={"amount": Decimal("100000.00")}
+    )
+    people.budget = Budget.objects.filter(programme=people.programme).first()
 
 
 ADMIN_TABLE_ROWS = [

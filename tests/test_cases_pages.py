@@ -29,7 +29,8 @@ from helpcenter.models import Role
 from households.choices import Status
 from households.models import Household
 from households.resident_ids import mask
-from tests.factories import UserFactory, posted_notice, registration_for
+from relief.models import Programme
+from tests.factories import UserFactory, posted_notice, registration_for, relief_application_for
 
 pytestmark = pytest.mark.django_db
 
@@ -237,18 +238,24 @@ def test_a_relief_application_starts_from_the_household_page(client, registry):
     household = registry.household_a
     client.force_login(registry.caseworker_a)
     page = client.get(reverse("households:detail", args=[household.pk])).content.decode()
-    url = reverse("cases:application_for_household", args=[household.pk])
-    assert f"{url}?kind=relief" in page
+    url = reverse("relief:application_file", args=[household.pk])  # under a programme
+    assert url in page
     response = client.post(
-        f"{url}?kind=relief",
-        {"programme": "医疗救助", "requested_amount": "２,０００元", "reason": "住院费用高"},
+        url,
+        {
+            "programme": Programme.objects.get(name="医疗救助").pk,
+            "patient": household.head.pk,
+            "medical_case": "surgery",
+            "cash_amount": "８００元",
+            "reason": "住院费用高",
+        },
     )
     application = Application.objects.get(household=household)
     assert response["Location"] == application_url("application_detail", application)
     assert (application.kind, application.programme, application.requested_amount) == (
         Kind.RELIEF,
         "医疗救助",
-        Decimal("2000.00"),
+        Decimal("800.00"),
     )
     assert application.union == registry.union_a
 
@@ -296,9 +303,9 @@ def test_editing_an_application_in_notice_is_refused_with_a_message(client, work
     client.force_login(workflow.caseworker_a)
     response = client.get(application_url("application_edit", application), follow=True)
     assert message_levels(response) == [constants.ERROR]
-    response = client.post(
-        application_url("application_edit", application),
-        {"programme": "改", "requested_amount": "1", "reason": "改"},
+    response = client.post(  # a relief application is edited on relief's own form
+        reverse("relief:application_edit", args=[application.pk]),
+        {"programme": application.relief.programme.pk, "reason": "改"},
     )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
@@ -800,13 +807,8 @@ def test_a_county_notice_being_prepared_is_hidden_from_grassroots_staff(client, 
 
 
 def test_a_relief_application_shows_the_households_proof_checklist(client, registry):
-    relief = services.application_file_for_household(
-        actor=registry.caseworker_a,
-        household=registry.household_a,
-        kind=Kind.RELIEF,
-        reason="住院",
-        programme="医疗救助",
-        requested_amount=Decimal("500"),
+    relief = relief_application_for(
+        household=registry.household_a, filer=registry.caseworker_a, reason="住院", amount="500"
     )
     client.force_login(registry.supervisor)
     page = client.get(reverse("cases:application_detail", args=[relief.pk]))

@@ -15,6 +15,7 @@ from helpcenter.duties import DutyConflict
 from households.choices import Status
 from households.models import Household
 from households.services import PersonAlreadyRegistered
+from tests.factories import relief_application_for
 
 pytestmark = pytest.mark.django_db
 FIELDS = {
@@ -262,13 +263,11 @@ def test_exit_and_relief_applications_act_on_their_household(registry):
         reason="子女毕业就业，家庭收入稳定",
         follow_up_on=timezone.localdate() + timedelta(days=90),
     )
-    relief = services.application_file_for_household(
-        actor=registry.caseworker_b,
+    relief = relief_application_for(
         household=registry.household_b,
-        kind=Kind.RELIEF,
+        filer=registry.caseworker_b,
         reason="住院手术",
-        programme="医疗救助",
-        requested_amount=Decimal("1000.00"),
+        amount="1000.00",
     )
     with pytest.raises(CaseError):
         services.application_file_for_household(
@@ -371,13 +370,8 @@ def test_the_first_reviewer_stays_a_reviewer_after_a_return(registry):
 
 
 def test_relief_for_a_household_removed_meanwhile_is_refused(registry):
-    relief = services.application_file_for_household(
-        actor=registry.caseworker_b,
-        household=registry.household_b,
-        kind=Kind.RELIEF,
-        reason="住院",
-        programme="医疗救助",
-        requested_amount=Decimal("800.00"),
+    relief = relief_application_for(
+        household=registry.household_b, filer=registry.caseworker_b, reason="住院"
     )
     services.application_submit(actor=registry.caseworker_b, application=relief)
     services.application_review(actor=registry.supervisor, application=relief)

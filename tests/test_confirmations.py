@@ -4,7 +4,6 @@ that cannot succeed is shown disabled with the services' own reason, and its POS
 refused by the service, changing nothing. Review, return and reject pages show the same."""
 
 from datetime import timedelta
-from decimal import Decimal
 from html import unescape
 
 import pytest
@@ -16,7 +15,7 @@ from cases.forms import OpinionForm
 from cases.models import Application, ApplicationStep, Kind, Notice, NoticeState, State
 from helpcenter.models import Role
 from households.models import Household
-from tests.factories import UserFactory, registration_for
+from tests.factories import UserFactory, registration_for, relief_application_for
 
 pytestmark = pytest.mark.django_db
 
@@ -354,21 +353,13 @@ def test_approve_all_before_the_period_ends_is_disabled_and_refused(client, work
 
 def test_a_grassroots_supervisor_gets_no_approve_all_on_a_spanning_notice(client, registry):
     people = registry
-    ours = services.application_file_for_household(
-        actor=people.caseworker_a,
-        household=people.household_a,
-        kind=Kind.RELIEF,
-        reason="医疗费用负担重",
-        programme="医疗救助",
-        requested_amount=Decimal("800.00"),
-    )
-    theirs = services.application_file_for_household(
-        actor=people.caseworker_b,
+    ours = relief_application_for(household=people.household_a, filer=people.caseworker_a)
+    theirs = relief_application_for(
         household=people.household_b,
-        kind=Kind.RELIEF,
-        reason="子女上学困难",
-        programme="助学",
-        requested_amount=Decimal("600.00"),
+        filer=people.caseworker_b,
+        reason="生活困难",
+        programme="生活救助",
+        amount=None,
     )
     for application, filer in ((ours, people.caseworker_a), (theirs, people.caseworker_b)):
         services.application_submit(actor=filer, application=application)

@@ -96,9 +96,10 @@ def test_the_registration_form_is_reached_past_the_bar_and_its_errors_take_focus
         "困难职工档案",
         gettext_lazy("Applications"),
         gettext_lazy("Public notices"),
+        "帮扶资金",
         "工会与人员",
     ]
-    assert tab_through(page, 14) == [
+    assert tab_through(page, 15) == [
         "跳到主要内容",
         "困难职工帮扶中心",
         *[str(label) for label in navigation],

@@ -7,14 +7,12 @@ Screenshots: test-artifacts/journey/frozen-*.png.
 (Posting itself is done through the service here: the posting page has its own journey in
 tests/test_journey_notice.py.)"""
 
-from decimal import Decimal
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from cases import services
-from cases.models import Application, Kind, Notice, NoticeRow, NoticeState, State
+from cases.models import Application, Notice, NoticeRow, NoticeState, State
 from tests.browser import (  # noqa: F401  (fixtures)
     allow_orm_beside_playwright,
     browser_type_launch_args,
@@ -23,20 +21,14 @@ from tests.browser import (  # noqa: F401  (fixtures)
     no_csp_violations,
     shot,
 )
+from tests.factories import relief_application_for
 from tests.test_cases_services import file_registration, through_review
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def reviewed_relief(people, household, filer, amount: str) -> Application:
-    application = services.application_file_for_household(
-        actor=filer,
-        household=household,
-        kind=Kind.RELIEF,
-        reason="医疗费用负担重",
-        programme="医疗救助",
-        requested_amount=Decimal(amount),
-    )
+    application = relief_application_for(household=household, filer=filer, amount=amount)
     services.application_submit(actor=filer, application=application)
     return services.application_review(actor=people.supervisor, application=application)
 
@@ -47,7 +39,7 @@ def test_a_notice_is_prepared_edited_posted_and_keeps_a_returned_application(
     base = live_server.url
     registration = through_review(registry, file_registration(registry))
     relief_a = reviewed_relief(registry, registry.household_a, registry.caseworker_a, "800.00")
-    relief_b = reviewed_relief(registry, registry.household_b, registry.caseworker_b, "1200.00")
+    relief_b = reviewed_relief(registry, registry.household_b, registry.caseworker_b, "1000.00")
     today = timezone.localdate()
     month = f"{today.year}年{today.month}月"
 
@@ -123,6 +115,6 @@ def test_a_notice_is_prepared_edited_posted_and_keeps_a_returned_application(
 
     page.goto(f"{base}/cases/notices/{notice.pk}/print/")
     expect(page.locator("table")).to_contain_text("张三")
-    expect(page.locator("table")).to_contain_text("1,200.00")
+    expect(page.locator("table")).to_contain_text("1,000.00")
     shot(page, "frozen-4-print")
     assert relief_b.pk in NoticeRow.objects.values_list("application", flat=True)

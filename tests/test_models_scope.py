@@ -5,7 +5,24 @@ from django.apps import apps
 
 HOUSEHOLD_DATA_APPS = ["households", "cases", "relief"]
 # Reference data a county sets (no household's data in them): the only models exempt.
-REFERENCE_DATA = {"LivingStandard", "ClassificationPolicy", "DocumentType", "CalendarDay"}
+REFERENCE_DATA = {
+    "LivingStandard",
+    "ClassificationPolicy",
+    "DocumentType",
+    "CalendarDay",
+    # relief: programmes, their tiers and goods, funds and budgets, loan programmes, closed
+    # months and the voucher counter are the county's settings and bookkeeping.
+    "Programme",
+    "Tier",
+    "GoodsItem",
+    "TierGoods",
+    "Fund",
+    "FundYear",
+    "Budget",
+    "LoanProgramme",
+    "ClosedMonth",
+    "VoucherCounter",
+}
 
 
 def test_every_household_data_model_has_a_visible_to_queryset():

@@ -32,7 +32,9 @@ from cases.services import CaseError, duties_done
 from helpcenter.duties import Duty
 from helpcenter.models import Role
 from households.models import Member
-from tests.factories import UserFactory
+from relief.applications import relief_application_update
+from relief.models import Programme
+from tests.factories import UserFactory, relief_application_for
 from tests.test_cases_services import file_registration, through_review
 from tests.test_notice_pdf import pdf_text as artifact_pdf_text  # keeps the PDF and its PNG
 
@@ -45,14 +47,7 @@ ROW_FIELDS = ("position", "name", "union_name", "programme", "category", "amount
 
 
 def relief(people, household, filer, *, amount="800.00"):
-    application = services.application_file_for_household(
-        actor=filer,
-        household=household,
-        kind=Kind.RELIEF,
-        reason="医疗费用负担重",
-        programme="医疗救助",
-        requested_amount=Decimal(amount),
-    )
+    application = relief_application_for(household=household, filer=filer, amount=amount)
     services.application_submit(actor=filer, application=application)
     return services.application_review(actor=people.supervisor, application=application)
 
@@ -107,10 +102,10 @@ def close(notice) -> Notice:
 
 @pytest.fixture
 def two_reliefs(registry):
-    """Reviewed relief applications of union A (张三, 800) and union B (李四, 1200)."""
+    """Reviewed relief applications of union A (张三, 800) and union B (李四, 1000)."""
     registry.relief_a = relief(registry, registry.household_a, registry.caseworker_a)
     registry.relief_b = relief(
-        registry, registry.household_b, registry.caseworker_b, amount="1200.00"
+        registry, registry.household_b, registry.caseworker_b, amount="1000.00"
     )
     return registry
 
@@ -159,11 +154,11 @@ def test_a_returned_or_rejected_application_stays_on_the_posted_notice(
         actor=people.supervisor, application=people.relief_b, reason="家庭收入超过标准"
     )
     assert Application.objects.get(pk=people.relief_a.pk).notice is None
-    rows = [("张三", Decimal("800.00")), ("李四", Decimal("1200.00"))]
+    rows = [("张三", Decimal("800.00")), ("李四", Decimal("1000.00"))]
     assert [(row[1], row[5]) for row in frozen(notice)] == rows
 
     detail = page(client, people.supervisor, "notice_detail", notice)
-    for text in ["张三", "李四", "800.00", "1200.00"]:
+    for text in ["张三", "李四", "800.00", "1000.00"]:
         assert text in detail
     # County staff see where each stands now, beside the record.
     assert str(State.RETURNED.label) in detail and str(State.REJECTED.label) in detail
@@ -192,11 +187,14 @@ def test_later_edits_of_the_file_and_the_application_leave_the_posted_rows(clien
     services.application_return(
         actor=people.supervisor, application=people.relief_a, reason="金额需按标准调整"
     )
-    services.application_update(
+    relief_application_update(
         actor=people.caseworker_a,
         application=people.relief_a,
         reason="按标准调整金额",
-        requested_amount=Decimal("650.00"),
+        programme=Programme.objects.get(name="医疗救助"),
+        cash_amount=Decimal("650.00"),
+        medical_case="surgery",
+        patient=people.household_a.head,
     )
     Member.objects.filter(pk=people.household_a.head_id).update(name="张三丰")
     Application.objects.filter(pk=people.relief_a.pk).update(applicant_name="张三丰")
@@ -426,10 +424,10 @@ def test_a_registration_row_says_jiandang_and_a_notice_without_relief_has_no_amo
 def test_a_mixed_notice_leaves_the_registrations_amount_cell_empty(client, registry):
     registration = file_registration(registry)
     through_review(registry, registration)
-    relief_b = relief(registry, registry.household_b, registry.caseworker_b, amount="1200.00")
+    relief_b = relief(registry, registry.household_b, registry.caseworker_b, amount="1000.00")
     notice = post(registry, draft(registry, registration, relief_b))
     printed = page(client, registry.supervisor, "notice_print", notice)
-    assert "金额（元）" in printed and "1,200.00" in printed
+    assert "金额（元）" in printed and "1,000.00" in printed
     assert '<td class="amount"></td>' in printed
 
 

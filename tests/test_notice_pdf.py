@@ -3,7 +3,6 @@ and in the PDF's text layer alike."""
 
 import shutil
 import subprocess
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cases import services
-from cases.models import Kind, NoticeRow
+from cases.models import NoticeRow
 from cases.printing import notice_context, notice_pdf
+from tests.factories import relief_application_for
 from tests.test_cases_services import file_registration, posted, through_review
 
 pytestmark = pytest.mark.django_db
@@ -24,13 +24,11 @@ def listed(registry):
     """A registration of union A and a relief application of union B, both reviewed."""
     registration = file_registration(registry)
     through_review(registry, registration)
-    relief = services.application_file_for_household(
-        actor=registry.caseworker_b,
+    relief = relief_application_for(
         household=registry.household_b,
-        kind=Kind.RELIEF,
+        filer=registry.caseworker_b,
         reason="住院手术，自付费用高",
-        programme="医疗救助",
-        requested_amount=Decimal("1200.00"),
+        amount="1000.00",
     )
     services.application_submit(actor=registry.caseworker_b, application=relief)
     services.application_review(actor=registry.supervisor, application=relief)
@@ -81,7 +79,7 @@ def test_the_pdf_lists_names_unions_programmes_and_amounts(notice, registry):
         "李四",
         "乙镇工会",
         "医疗救助",
-        "1,200.00",
+        "1,000.00",
         "第 1 页，共 1 页",
         "盖章",
     ]:
@@ -145,6 +143,6 @@ def test_the_frozen_rows_hold_only_what_a_notice_may_show(notice, registry):
     registry.household_b.phone = "13912345678"
     registry.household_b.save()
     text = pdf_text(notice_pdf(notice), "notice-frozen")
-    assert "李四" in text and "1,200.00" in text
+    assert "李四" in text and "1,000.00" in text
     for secret in [*secrets, "13912345678"]:
         assert secret not in text, secret

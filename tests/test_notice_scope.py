@@ -9,7 +9,6 @@ A's applicants is supervisor_a's to run; county supervisors run any notice.
 """
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.contrib.messages import constants
@@ -20,7 +19,6 @@ from cases import services
 from cases.models import (
     Application,
     ApplicationStep,
-    Kind,
     Notice,
     NoticeState,
     Objection,
@@ -30,7 +28,7 @@ from cases.models import (
 from cases.services import CaseError
 from helpcenter.models import Role, in_scope
 from households.models import Household
-from tests.factories import UserFactory
+from tests.factories import UserFactory, relief_application_for
 
 pytestmark = pytest.mark.django_db
 
@@ -43,14 +41,7 @@ RAISED_BY = "钱某某"
 
 def relief(people, household, filer, *, amount="800.00"):
     """A relief application filed by `filer`, submitted and reviewed by the county supervisor."""
-    application = services.application_file_for_household(
-        actor=filer,
-        household=household,
-        kind=Kind.RELIEF,
-        reason="医疗费用负担重",
-        programme="医疗救助",
-        requested_amount=Decimal(amount),
-    )
+    application = relief_application_for(household=household, filer=filer, amount=amount)
     services.application_submit(actor=filer, application=application)
     return services.application_review(actor=people.supervisor, application=application)
 
@@ -515,14 +506,7 @@ def test_supervisor_a_runs_a_notice_of_their_own_union(client, registry):
 def test_segregation_of_duties_still_holds_for_supervisor_a(registry):
     """On their own notice supervisor_a may not approve what they reviewed."""
     people = registry
-    application = services.application_file_for_household(
-        actor=people.caseworker_a,
-        household=people.household_a,
-        kind=Kind.RELIEF,
-        reason="医疗费用负担重",
-        programme="医疗救助",
-        requested_amount=Decimal("800.00"),
-    )
+    application = relief_application_for(household=people.household_a, filer=people.caseworker_a)
     services.application_submit(actor=people.caseworker_a, application=application)
     services.application_review(actor=people.supervisor_a, application=application)
     ours = notice(people, application, actor=people.supervisor_a, union=people.union_a)

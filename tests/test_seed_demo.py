@@ -125,3 +125,58 @@ def test_it_shows_every_step_of_the_workflow_once():
     count = Application.objects.count()
     seed(households=12)
     assert Application.objects.count() == count
+
+
+def test_every_finance_page_has_data(client):
+    from django.urls import reverse
+
+    from relief.models import (
+        BankResult,
+        BankSheet,
+        BankSheetLine,
+        Campaign,
+        Disbursement,
+        Entitlement,
+        EntitlementState,
+        FundYear,
+        LineKind,
+        VerificationSample,
+    )
+
+    seed(households=12)
+    year = Disbursement.objects.order_by("-paid_on").first().paid_on.year
+    assert FundYear.objects.filter(year=year).exists()
+    assert Disbursement.objects.filter(kind=LineKind.PAYMENT).count() >= 4
+    reversal = Disbursement.objects.get(kind=LineKind.REVERSAL)
+    assert Disbursement.objects.filter(entitlement=reversal.entitlement).count() == 3  # paid again
+    assert len({line.paid_on.month for line in Disbursement.objects.all()}) >= 3  # over the year
+    assert BankSheetLine.objects.filter(result=BankResult.FAILED).exists()
+    assert BankSheetLine.objects.filter(result=BankResult.PAID).exists()
+    assert Entitlement.objects.filter(state=EntitlementState.TO_PAY).exists()
+    assert VerificationSample.objects.get().checks.exclude(answer="").exists()
+    campaign = Campaign.objects.get()
+    assert "春节送温暖" in campaign.name and campaign.requests.exists()
+
+    client.force_login(User.objects.get(username="finance"))
+    pages = {
+        "relief:to_pay": Entitlement.objects.filter(state=EntitlementState.TO_PAY)
+        .first()
+        .household.file_number,
+        "relief:ledger": reversal.voucher_number,
+        "relief:funds": "中央财政帮扶资金",
+        "relief:months": "",
+        "relief:campaign_list": campaign.name,
+        "relief:bank_sheet_list": BankSheet.objects.get().number,
+        "relief:sample_list": VerificationSample.objects.get().title,
+    }
+    for name, shown in pages.items():
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        assert shown in response.content.decode(), name
+    export = client.get(reverse("relief:ledger_export"), {"format": "csv"})
+    rows = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
+    assert len(rows) == 1 + Disbursement.objects.count() + 1
+
+    lines = Disbursement.objects.count()
+    seed(households=12)
+    assert Disbursement.objects.count() == lines

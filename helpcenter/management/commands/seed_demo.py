@@ -15,6 +15,8 @@ from helpcenter import services
 from helpcenter.demo import DemoPeople
 from helpcenter.models import Role, User
 from households.demo import seed_households
+from relief.demo import seed_relief
+from relief.demo_loans import seed_loans
 
 COUNTY_FILE = settings.BASE_DIR / "fixtures" / "demo_county.json"
 
@@ -51,6 +53,10 @@ class Command(BaseCommand):
         if households:
             applications = seed_cases(people=people, seed=seed)
             self.stdout.write(f"申请与公示 Applications: {applications} new")
+            lines = seed_relief(people=people, seed=seed)
+            self.stdout.write(f"帮扶资金台账 Ledger lines: {lines} new")
+            loans = seed_loans(people=people, seed=seed)
+            self.stdout.write(f"小额借款 Micro-loans: {loans} new")
         self._print_logins(logins)
 
     def _build(self, plan: dict, people: DemoPeople) -> list[tuple[User, str, bool]]:
