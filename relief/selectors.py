@@ -193,7 +193,8 @@ def ledger_totals_kept(*, user, cleaned: dict) -> dict | None:
     if connection.vendor != "postgresql":
         return None
     start, end = cleaned.get("paid_from"), cleaned.get("paid_to")
-    if year := cleaned.get("year"):
+    if year := cleaned.get("year"):  # the filter's NumberFilter gives a Decimal
+        year = int(year)
         start = max(start or date(year, 1, 1), date(year, 1, 1))
         end = min(end or date(year, 12, 31), date(year, 12, 31))
     same = Q()

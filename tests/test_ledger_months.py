@@ -93,6 +93,17 @@ def test_every_line_is_summed_once_by_the_trigger(spread):
     )
 
 
+@pytest.mark.parametrize("query", ["", "?year={year}", "?year={year}&paid_from={day}&method=cash"])
+def test_the_ledger_page_shows_the_totals_of_its_filters(spread, client, query):
+    client.force_login(spread.finance)
+    query = query.format(year=TODAY.year, day=TODAY.replace(day=1).isoformat())
+    response = client.get(reverse("relief:ledger") + query)
+    assert response.status_code == 200
+    cleaned = response.context["filters"].form.cleaned_data
+    assert response.context["totals"] == _direct(spread.finance, cleaned)
+    assert response.context["totals"]["count"] == len(response.context["lines"])
+
+
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite keeps no month sums")
 def test_without_kept_sums_the_page_sums_the_lines(spread, client):
     assert selectors.ledger_totals_kept(user=spread.finance, cleaned={}) is None
