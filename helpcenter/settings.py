@@ -310,8 +310,6 @@ STORAGES = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
-# Spreadsheets exported from the admin (programmes, tiers, funds) never carry a live formula.
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # --- Logging: security events go to the console without personal data ----------------------
 LOGGING = {

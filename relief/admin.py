@@ -76,7 +76,19 @@ MONEY = widgets.DecimalWidget()
 DAY = widgets.DateWidget(format="%Y-%m-%d")
 
 
-class TierResource(resources.ModelResource):
+class SafeCellsResource(resources.ModelResource):
+    """Exported text that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading
+    apostrophe. (django-import-export's own IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT also turns an
+    empty date into the text "None", which the same sheet then cannot import.)"""
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+            return "'" + value
+        return value
+
+
+class TierResource(SafeCellsResource):
     id = _field("id", "编号")
     programme = _field("programme", "帮扶项目", widgets.ForeignKeyWidget(Programme, "name"))
     name = _field("name", "档位名称")
@@ -114,7 +126,7 @@ class TierResource(resources.ModelResource):
         report_skipped = False
 
 
-class ProgrammeResource(resources.ModelResource):
+class ProgrammeResource(SafeCellsResource):
     id = _field("id", "编号")
     code = _field("code", "代码")
     name = _field("name", "名称")
@@ -145,7 +157,7 @@ class ProgrammeResource(resources.ModelResource):
         skip_unchanged = True
 
 
-class GoodsItemResource(resources.ModelResource):
+class GoodsItemResource(SafeCellsResource):
     id = _field("id", "编号")
     name = _field("name", "物品名称")
     unit = _field("unit", "单位")
@@ -161,7 +173,7 @@ class GoodsItemResource(resources.ModelResource):
         skip_unchanged = True
 
 
-class FundResource(resources.ModelResource):
+class FundResource(SafeCellsResource):
     id = _field("id", "编号")
     code = _field("code", "代码")
     name = _field("name", "资金来源")
@@ -176,7 +188,7 @@ class FundResource(resources.ModelResource):
         skip_unchanged = True
 
 
-class FundYearResource(resources.ModelResource):
+class FundYearResource(SafeCellsResource):
     id = _field("id", "编号")
     fund = _field("fund", "资金来源", widgets.ForeignKeyWidget(Fund, "name"))
     year = _field("year", "年度")

@@ -167,3 +167,13 @@ def test_only_the_county_administrator_imports_and_exports(client, registry, nam
     assert client.get(reverse(name), follow=True).status_code == 403
     client.force_login(registry.administrator)
     assert client.get(reverse(name)).status_code == 200
+
+
+def test_an_exported_name_that_looks_like_a_formula_is_escaped(client, registry):
+    from relief.models import Programme
+
+    Programme.objects.filter(name="两节送温暖").update(name="=HYPERLINK(1)")
+    client.force_login(registry.administrator)
+    rows = exported_tiers(client)
+    assert any(row[1] == "'=HYPERLINK(1)" for row in rows[1:])
+    assert not any(str(cell).startswith("=") for row in rows for cell in row)
