@@ -109,6 +109,16 @@ def _filing_comment(programme: Programme, decision: Decision) -> str:
     }
 
 
+def _ensure_open(programme: Programme, *, kept: bool) -> None:
+    """A closed programme takes no new application; `kept`: a campaign's, or an application
+    already under it, may go on."""
+    if not programme.active and not kept:
+        raise ReliefError(
+            _("%(programme)s is closed for applications: choose another programme.")
+            % {"programme": programme.name}
+        )
+
+
 @transaction.atomic
 def relief_application_file(
     *,
@@ -131,11 +141,7 @@ def relief_application_file(
     ceiling; leave it None for a fixed tier). Refused with the reason, nothing saved, when the
     household is not eligible (relief.eligibility) or out of the actor's scope."""
     _ensure_may_file(actor, household)
-    if not programme.active and campaign is None:
-        raise ReliefError(
-            _("%(programme)s is closed for applications: choose another programme.")
-            % {"programme": programme.name}
-        )
+    _ensure_open(programme, kept=campaign is not None)
     reason = _checked_reason(reason)
     out_of_pocket = _checked_out_of_pocket(out_of_pocket)
     facts = {
@@ -198,11 +204,7 @@ def relief_application_update(
     household = Household.objects.select_related("head").get(pk=application.household_id)
     _ensure_may_file(actor, household)
     relief = ReliefRequest.objects.select_for_update().filter(application=application).first()
-    if not programme.active and (relief is None or relief.programme_id != programme.pk):
-        raise ReliefError(
-            _("%(programme)s is closed for applications: choose another programme.")
-            % {"programme": programme.name}
-        )
+    _ensure_open(programme, kept=relief is not None and relief.programme_id == programme.pk)
     reason = _checked_reason(reason)
     out_of_pocket = _checked_out_of_pocket(out_of_pocket)
     facts = {

@@ -52,7 +52,7 @@ Public signatures:
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
@@ -68,6 +68,7 @@ from households import resident_ids
 from households.choices import Status
 from households.models import Household, Member
 from relief import loans
+from relief.loans import to_fen
 from relief.models import (
     OPEN_LOAN_STATES,
     Disbursement,
@@ -88,11 +89,11 @@ from relief.services import (
     ReliefError,
     _checked_amount,
     _ensure_date,
+    _money,
     _next_voucher,
     _write_line,
 )
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 DAYS_IN_YEAR = 360  # 日利率 = 年利率 ÷ 360
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
@@ -100,14 +101,6 @@ MAX_FIRST_DUE_DAYS = 92
 # Aging buckets of days past due (the portfolio groups loans by them).
 BUCKETS = [("1-30", 1, 30), ("31-90", 31, 90), ("91-180", 91, 180), ("181-360", 181, 360)]
 BUCKET_OVER_360 = ">360"
-
-
-def _fen(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _money(value) -> Decimal:
-    return Decimal(value or 0).quantize(CENT)
 
 
 def aging_bucket(days: int) -> str:
@@ -624,7 +617,7 @@ def loan_owed(
         elif index == current:
             still = sum((r.principal_left for r in rows[index:]), ZERO)
             days = (on - _period_start(loan, rows, index)).days
-            accrued = min(_fen(still * loan.annual_rate * days / DAYS_IN_YEAR), row.interest_due)
+            accrued = min(to_fen(still * loan.annual_rate * days / DAYS_IN_YEAR), row.interest_due)
             interest = max(accrued - row.interest_paid, ZERO)
             owed.accrued_interest = accrued
             charged = row.interest_paid + interest
@@ -986,7 +979,7 @@ def subsidy_calculation(loan: Loan) -> dict:
     """The subsidy of a repaid loan from its recorded repayments (the rule in the docstring)."""
     interest_paid = loan_outstanding(loan)["interest_paid"]
     rate, cap = loan.annual_rate, loan.borrower_rate_cap
-    subsidy = _fen(interest_paid * (rate - cap) / rate) if rate > cap and rate > 0 else ZERO
+    subsidy = to_fen(interest_paid * (rate - cap) / rate) if rate > cap and rate > 0 else ZERO
     return {
         "interest_paid": str(interest_paid),
         "annual_rate": str(rate),
@@ -1093,7 +1086,7 @@ def write_off_approve(*, actor: User, write_off: WriteOff) -> WriteOff:
     owed = write_off.principal_outstanding + write_off.interest_outstanding
     obligations = []
     for guarantor in loan.guarantors.all():
-        guarantor.obligation = _fen(owed * guarantor.share / 100)
+        guarantor.obligation = to_fen(owed * guarantor.share / 100)
         guarantor.save(update_fields=["obligation"])
         obligations.append(
             {

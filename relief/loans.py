@@ -49,12 +49,13 @@ def add_months(day: date, months: int, *, anchor_day: int | None = None) -> date
     return date(year, month, min(anchor_day or day.day, last))
 
 
-def _fen(amount: Decimal) -> Decimal:
+def to_fen(amount: Decimal) -> Decimal:
+    """`amount` rounded half up (四舍五入) to the fen."""
     return amount.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 def monthly_interest(outstanding: Decimal, annual_rate: Decimal) -> Decimal:
-    return _fen(outstanding * annual_rate / 12)
+    return to_fen(outstanding * annual_rate / 12)
 
 
 def _check(principal: Decimal, annual_rate: Decimal, term_months: int, method: str) -> None:
@@ -72,11 +73,11 @@ def _check(principal: Decimal, annual_rate: Decimal, term_months: int, method: s
 
 def _annuity(principal: Decimal, annual_rate: Decimal, term_months: int) -> Decimal:
     if annual_rate == 0:
-        return _fen(principal / term_months)
+        return to_fen(principal / term_months)
     with localcontext() as context:
         context.prec = 40
         rate = annual_rate / 12
-        return _fen(principal * rate / (1 - (1 + rate) ** -term_months))
+        return to_fen(principal * rate / (1 - (1 + rate) ** -term_months))
 
 
 def schedule(
@@ -85,7 +86,7 @@ def schedule(
     """The instalments of a loan of `principal` at `annual_rate` over `term_months`."""
     _check(principal, annual_rate, term_months, method)
     payment = _annuity(principal, annual_rate, term_months)
-    even_share = _fen(principal / term_months)
+    even_share = to_fen(principal / term_months)
     outstanding = principal
     instalments = []
     for k in range(term_months):
