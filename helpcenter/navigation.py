@@ -21,6 +21,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(_("Applications"), "cases:application_list", "cases.view_application"),
     NavItem(_("Public notices"), "cases:notice_list", "cases.view_notice"),
     NavItem(_("Relief funds"), "relief:index", "relief.view_ledger"),
+    NavItem(_("Reports"), "reports:index", "reports.view_reports"),
     NavItem(_("Unions and staff"), "org:union_list", "helpcenter.view_unions"),
     NavItem(_("Administration"), "admin:index", "helpcenter.use_admin"),
 ]

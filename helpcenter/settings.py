@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "households",
     "cases",
     "relief",
+    "reports",
     "helpcenter.apps.HelpcenterAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -162,6 +163,28 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Reports (reports.tasks) run on their own queue, so a long PDF never delays the short tasks;
+# production runs a worker for each (docker-compose.yml). A report is stopped softly (the job
+# fails with a message) at REPORT_SOFT_TIME_LIMIT seconds and killed at REPORT_TIME_LIMIT; the
+# broker's visibility timeout is longer than that, or Redis would hand a running report to a
+# second worker.
+CELERY_TASK_ROUTES = {"reports.build": {"queue": "reports"}}
+REPORT_SOFT_TIME_LIMIT = env_int("REPORT_SOFT_TIME_LIMIT", 30 * 60, minimum=60)
+REPORT_TIME_LIMIT = REPORT_SOFT_TIME_LIMIT + 5 * 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": REPORT_TIME_LIMIT + 60 * 60}
+CELERY_WORKER_SEND_TASK_EVENTS = False
+# A building report shows a sign of life every REPORT_HEARTBEAT_SECONDS; one silent for
+# REPORT_STALE_SECONDS has lost its worker and is requeued by the sweep (at most
+# REPORT_MAX_ATTEMPTS starts, then failed with a message); progress is written at most every
+# REPORT_PROGRESS_SECONDS. A job still queued after REPORT_QUEUED_LIMIT_SECONDS is queued again.
+REPORT_HEARTBEAT_SECONDS = 10
+REPORT_STALE_SECONDS = env_int("REPORT_STALE_SECONDS", 120, minimum=30)
+REPORT_MAX_ATTEMPTS = 3
+REPORT_PROGRESS_SECONDS = 1.0
+REPORT_QUEUED_LIMIT_SECONDS = 60 * 60
+# A web request builds a spreadsheet itself only up to this many rows; above, the export
+# becomes a report job (reports page) so no web worker waits on it.
+REPORT_WEB_ROWS = env_int("REPORT_WEB_ROWS", 5_000, minimum=1)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 # Synced into django_celery_beat's table when beat starts; times are in CELERY_TIMEZONE
@@ -178,6 +201,18 @@ CELERY_BEAT_SCHEDULE = {
     "loans-mark-overdue": {
         "task": "relief.loans_mark_overdue",
         "schedule": crontab(hour=0, minute=45),
+    },
+    "monthly-statistics": {
+        "task": "reports.monthly_statistics",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
+    "weekly-reviews-due": {
+        "task": "reports.reviews_due",
+        "schedule": crontab(day_of_week=1, hour=6, minute=30),
+    },
+    "sweep-report-jobs": {
+        "task": "reports.sweep",
+        "schedule": crontab(minute="*/5"),
     },
 }
 

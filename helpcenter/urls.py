@@ -17,6 +17,7 @@ urlpatterns = [
     path("households/", include("households.urls")),
     path("cases/", include("cases.urls")),
     path("relief/", include("relief.urls")),
+    path("reports/", include("reports.urls")),
     path("accounts/login/", views.login, name="login"),
     path("accounts/logout/", views.logout, name="logout"),
     path("accounts/password/", views.password_change, name="password_change"),

@@ -100,8 +100,9 @@ def _rows(queryset: QuerySet) -> Iterator[list]:
         yield cells
 
 
-def export_households(queryset: QuerySet[Household], stream) -> int:
-    """Write the households of `queryset` as an .xlsx to `stream`; returns the number of rows."""
+def export_households(queryset: QuerySet[Household], stream, progress=None) -> int:
+    """Write the households of `queryset` as an .xlsx to `stream`; returns the number of rows.
+    `progress(rows_done)` is called every 1,000 rows (a report job's progress bar)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(HOUSEHOLD_SHEET)
     sheet.freeze_panes = "A2"
@@ -118,6 +119,8 @@ def export_households(queryset: QuerySet[Household], stream) -> int:
     for cells in _rows(queryset.order_by("union__code", "file_number")):
         sheet.append(cells)
         count += 1
+        if progress is not None and count % 1000 == 0:
+            progress(count)
     book.save(stream)
     return count
 
