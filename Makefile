@@ -64,7 +64,7 @@ bench: install
 
 # A Celery worker for the suite's service tests or a local stack (needs REDIS_URL).
 worker: install
-	env $(TEST_ENV) $(VENV)/bin/celery -A helpcenter worker --loglevel=INFO --concurrency=1
+	env $(TEST_ENV) $(VENV)/bin/celery -A helpcenter worker -Q celery,reports --loglevel=INFO --concurrency=1
 
 messages: install
 	env DEBUG=1 $(PY) manage.py makemessages --locale zh_Hans --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --no-location

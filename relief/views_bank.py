@@ -118,9 +118,29 @@ def bank_sheet_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _sheet_page(request, _sheet(request, pk), ReturnFileForm())
 
 
+def _as_job_if_big(request: HttpRequest, sheet, part: str) -> HttpResponse | None:
+    """A sheet of more lines than a request builds (settings.REPORT_WEB_ROWS) is built as a
+    report job instead; None when it is small enough to build here."""
+    from reports.services import export_as_job, too_big_for_the_web
+
+    rows = sheet.lines.count()
+    if not too_big_for_the_web(rows):
+        return None
+    return export_as_job(
+        request,
+        kind="bank_sheet",
+        format="xlsx",
+        params={"sheet": sheet.pk, "part": part},
+        rows=rows,
+    )
+
+
 @require("relief.manage_bank_sheets")
 def bank_sheet_download(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _sheet(request, pk)
+    big = _as_job_if_big(request, sheet, "sheet")
+    if big is not None:
+        return big
     try:
         content = bank.bank_sheet_workbook(actor=request.user, sheet=sheet)
     except DomainError as error:
@@ -132,6 +152,9 @@ def bank_sheet_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require("relief.manage_bank_sheets")
 def bank_sheet_summary(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _sheet(request, pk)
+    big = _as_job_if_big(request, sheet, "summary")
+    if big is not None:
+        return big
     return _xlsx(bank.real_name_summary_workbook(sheet=sheet), f"{sheet.number}-real-name.xlsx")
 
 

@@ -1,8 +1,8 @@
 """The ledger's export: the lines the ledger page shows (the user's scope, the same filters) as
 .xlsx or CSV, streamed as they are written (relief.exporting, the code `export_ledger` runs).
 
-A CSV streams at any size. An .xlsx above WEB_XLSX_ROW_LIMIT lines is refused with a message
-that points to `manage.py export_ledger` (a later issue moves big exports to background jobs).
+A search of more than settings.REPORT_WEB_ROWS lines is not built in the request: it becomes a
+report job (reports, kind ledger_search) and the person downloads it from the reports page.
 """
 
 import logging
@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 
 from helpcenter.access import require
 from relief import selectors
-from relief.exporting import CHUNKS, CONTENT_TYPES, WEB_XLSX_ROW_LIMIT
+from relief.exporting import CHUNKS, CONTENT_TYPES
 from relief.filters import LedgerFilter
+from reports.services import export_as_job, filters_param, too_big_for_the_web
 
 logger = logging.getLogger("helpcenter.relief")
 
@@ -38,19 +39,15 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("The export was not made: some filters could not be applied."))
         return redirect(back)
     lines = filters.qs
-    if format == "xlsx":
-        count = lines.count()
-        if count > WEB_XLSX_ROW_LIMIT:
-            messages.error(
-                request,
-                _(
-                    "%(count)d lines are more than an .xlsx made here may hold (%(limit)d). "
-                    "Narrow the filters, export as .csv, or ask the administrator to run "
-                    "“python manage.py export_ledger --year YEAR --out FILE.xlsx”."
-                )
-                % {"count": count, "limit": WEB_XLSX_ROW_LIMIT},
-            )
-            return redirect(back)
+    count = lines.count()
+    if too_big_for_the_web(count):
+        return export_as_job(
+            request,
+            kind="ledger_search",
+            format=format,
+            params={"filters": filters_param(query)},
+            rows=count,
+        )
     logger.info("ledger export user_id=%s format=%s", request.user.pk, format)
     response = StreamingHttpResponse(CHUNKS[format](lines), content_type=CONTENT_TYPES[format])
     name = f"帮扶资金台账-{timezone.localdate():%Y%m%d}.{format}"

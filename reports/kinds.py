@@ -105,3 +105,16 @@ REVIEWS_DUE = register(
         permission="households.view_household",
     )
 )
+LEDGER_SEARCH = register(
+    ReportKind(
+        "ledger_search",
+        _("Disbursement ledger (a search)"),
+        (XLSX, CSV),
+        "reports.builders.ledger_search:build",
+        needs_period=False,
+        description=_("The lines of a search of the ledger page, with its totals."),
+        permission="relief.view_ledger",
+        listed=False,
+        personal=True,
+    )
+)

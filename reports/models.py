@@ -76,6 +76,8 @@ class ReportJob(models.Model):
     queued_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    # host:pid of the process building it (the sweep and a redelivered task read it).
+    worker = models.CharField(_("built by"), max_length=120, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     error = models.TextField(_("why it failed"), blank=True)
     file = models.FileField(_("file"), storage=private_storage, upload_to=_upload_to, blank=True)

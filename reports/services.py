@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import os
+import socket
 import tempfile
 import threading
 import time
@@ -252,6 +253,25 @@ class _Heartbeat(threading.Thread):
             connection.close()
 
 
+def this_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _died_here(worker: str) -> bool:
+    """Whether `worker` (host:pid) was a process of this host that is gone: a pool process
+    killed under its parent, whose task the parent put back in the queue."""
+    host, _sep, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def _claim(job_id: int) -> ReportJob | None:
     """The job, now running on this attempt; None when there is nothing to do (ready, failed,
     gone, or being built by a worker that shows signs of life)."""
@@ -260,7 +280,8 @@ def _claim(job_id: int) -> ReportJob | None:
         job = ReportJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.is_finished:
             return None
-        if job.state == JobState.RUNNING and job.heartbeat_at and job.heartbeat_at > stale:
+        alive = job.heartbeat_at and job.heartbeat_at > stale and not _died_here(job.worker)
+        if job.state == JobState.RUNNING and alive:
             return None
         if job.attempts >= settings.REPORT_MAX_ATTEMPTS:
             _fail(
@@ -277,6 +298,7 @@ def _claim(job_id: int) -> ReportJob | None:
         job.progress = 0
         job.stage = _("Starting")
         job.error = ""
+        job.worker = this_worker()
         job.save(
             update_fields=[
                 "state",
@@ -286,6 +308,7 @@ def _claim(job_id: int) -> ReportJob | None:
                 "progress",
                 "stage",
                 "error",
+                "worker",
             ]
         )
         return job
@@ -428,3 +451,35 @@ def jobs_sweep(*, now: datetime.datetime | None = None) -> dict:
     if requeued or failed:
         logger.warning("report sweep requeued=%d failed=%d", requeued, failed)
     return {"requeued": requeued, "failed": failed}
+
+
+# --- Exports that leave the web request ---------------------------------------------------------
+
+
+def too_big_for_the_web(rows: int) -> bool:
+    """Whether an export of `rows` rows is built as a report job rather than in the request
+    (settings.REPORT_WEB_ROWS, the one threshold)."""
+    return rows > settings.REPORT_WEB_ROWS
+
+
+def export_as_job(request, *, kind: str, format: str, params: dict, rows: int):
+    """Ask for the export as a report job and send the person to the reports page, saying why."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    job, _created = job_request(user=request.user, kind=kind, format=format, params=params)
+    messages.info(
+        request,
+        _(
+            "%(rows)s rows are too many to build while you wait: the file is being built in the "
+            "background. Download it here when it is ready."
+        )
+        % {"rows": f"{rows:,}"},
+    )
+    return redirect(f"{reverse('reports:index')}#job-{job.pk}")
+
+
+def filters_param(query) -> dict:
+    """A page's GET parameters as a job's `filters` (lists of values; no page number)."""
+    return {name: query.getlist(name) for name in sorted(query) if name not in ("page", "format")}

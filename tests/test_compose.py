@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_SERVICES = ["web", "worker", "beat", "migrate"]
+APP_SERVICES = ["web", "worker", "reports", "beat", "migrate"]
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?message}, ${NAME?message}
 INTERPOLATION = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 
@@ -92,6 +92,27 @@ def test_web_worker_and_beat_run_the_same_image():
 
 def test_worker_runs_a_celery_worker():
     assert command_words("worker")[:4] == ["celery", "-A", "helpcenter", "worker"]
+
+
+def test_the_queues_have_their_workers():
+    """Reports are routed to their own queue (settings.CELERY_TASK_ROUTES): a worker must take
+    it, one report at a time, and the other worker the default queue."""
+    from django.conf import settings
+
+    assert settings.CELERY_TASK_ROUTES["reports.build"]["queue"] == "reports"
+    words = command_words("reports")
+    assert words[:4] == ["celery", "-A", "helpcenter", "worker"]
+    assert words[words.index("-Q") + 1] == "reports"
+    assert "--prefetch-multiplier=1" in words and "--concurrency=1" in words
+    default = command_words("worker")
+    assert default[default.index("-Q") + 1] == "celery"
+    # Redis must not hand a running report to a second worker before the hard limit kills it.
+    assert (
+        settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+        > settings.REPORT_TIME_LIMIT
+        > settings.REPORT_SOFT_TIME_LIMIT
+    )
+    assert service("reports")["volumes"] == service("worker")["volumes"][:1]
 
 
 def test_beat_runs_celery_beat():

@@ -125,3 +125,27 @@ def test_an_exported_list_imports_back_unchanged(client, people, tmp_path):
     assert plan.errors == []
     assert plan.counts["unchanged"] == 2
     assert plan.counts["create"] == plan.counts["update"] == 0
+
+
+def test_a_large_export_is_built_as_a_report_job_of_the_same_search(
+    client, people, settings, django_capture_on_commit_callbacks
+):
+    """Above settings.REPORT_WEB_ROWS the request asks for a report job (never a 30 s wait) and
+    the job's file holds exactly what the direct export of that search holds."""
+    from reports.models import JobState, ReportJob
+
+    for name in ("张一", "张二", "李三"):
+        household_for(people.union_a, actor=people.caseworker_a, name=name)
+    household_for(people.union_b, actor=people.caseworker_b, name="张四")
+    direct = export_rows(client, people.caseworker_a, q="张")
+    settings.REPORT_WEB_ROWS = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("households:export"), {"q": "张"})
+    assert response.status_code == 302 and response.url.startswith(reverse("reports:index"))
+    job = ReportJob.objects.get(kind="households")
+    assert job.state == JobState.SUCCEEDED and job.requested_by == people.caseworker_a
+    assert job.params == {"filters": {"q": ["张"]}}
+    sheet = load_workbook(job.file.open("rb")).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()][1:]
+    assert sorted(row[1] for row in rows) == sorted(row["姓名"].value for row in direct)
+    assert {row[1] for row in rows} == {"张一", "张二"}

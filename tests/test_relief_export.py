@@ -222,14 +222,25 @@ def test_grassroots_staff_export_their_union_s_lines_only(paid, client):
     assert response.status_code == 302 and response.url.startswith(reverse("relief:ledger"))
 
 
-def test_a_large_xlsx_is_refused_on_the_web_but_csv_streams(paid, client, monkeypatch):
-    monkeypatch.setattr("relief.views_export.WEB_XLSX_ROW_LIMIT", 2)
+def test_a_large_export_becomes_a_report_job_with_the_same_lines(
+    paid, client, settings, django_capture_on_commit_callbacks
+):
+    from reports.models import JobState, ReportJob
+
+    settings.REPORT_WEB_ROWS = 2
     client.force_login(paid.auditor)
-    response = client.get(reverse("relief:ledger_export"), {"format": "xlsx", "year": YEAR})
-    assert response.status_code == 302
-    assert response.url == f"{reverse('relief:ledger')}?year={YEAR}"
-    page = client.get(response.url)
-    assert "export_ledger" in page.content.decode()
+    for format in ("xlsx", "csv"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.get(reverse("relief:ledger_export"), {"format": format, "year": YEAR})
+        assert response.status_code == 302 and response.url.startswith(reverse("reports:index"))
+        job = ReportJob.objects.get(kind="ledger_search", format=format)
+        assert job.state == JobState.SUCCEEDED and job.params == {"filters": {"year": [str(YEAR)]}}
+        download = client.get(reverse("reports:download", args=[job.pk]))
+        content = b"".join(download.streaming_content)
+        if format == "csv":
+            assert len(csv_rows(content)) == 1 + 3 + 1
+    # At or under the threshold the request streams the file itself.
+    settings.REPORT_WEB_ROWS = 3
     response = client.get(reverse("relief:ledger_export"), {"format": "csv", "year": YEAR})
     assert response.status_code == 200
     assert len(csv_rows(b"".join(response.streaming_content))) == 1 + 3 + 1
