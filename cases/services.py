@@ -620,6 +620,13 @@ def application_update(
                 "the amount: use “Edit” on the application's page."
             )
         )
+    if application.kind == Kind.LOAN:
+        raise CaseError(
+            _(
+                "A loan application is changed on its own form, where the programme's limits "
+                "and guarantor rules are checked: use “Edit” on the application's page."
+            )
+        )
     application.reason = _required(reason, _("State the reason; it is kept in the file."))
     proposal = dict(application.proposal)
     if head is not None:

@@ -230,6 +230,8 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("cases:application_detail", pk=application.pk)
     if application.kind == Kind.RELIEF:  # its programme decides the amount: relief's own form
         return redirect("relief:application_edit", pk=application.pk)
+    if application.kind == Kind.LOAN:  # terms and guarantors: the loan's own form
+        return redirect("relief:loan_edit", pk=application.pk)
     is_registration = application.kind == Kind.REGISTRATION
     head = application.proposal.get("head", {})
     initial = {

@@ -1,12 +1,13 @@
 """The county's administrators keep the programmes as data here: programmes with their tiers,
-goods items, fund sources, their yearly amounts and the budgets of programmes. Tiers, goods
-items, programmes and funds are also exported and imported as xlsx (django-import-export), so a
-county loads next year's tiers from the spreadsheet its federation sends: columns have Chinese
-headers, choices are written by their Chinese names, a row is validated like a form (full_clean)
-and a file with any bad row changes nothing.
+goods items, fund sources, their yearly amounts, the budgets of programmes and the micro-loan
+programmes (lender, limits, terms, rates, guarantor rules, funds). Tiers, goods items,
+programmes, funds and loan programmes are also exported and imported as xlsx
+(django-import-export), so a county loads next year's tiers from the spreadsheet its federation
+sends: columns have Chinese headers, choices are written by their Chinese names, a row is
+validated like a form (full_clean) and a file with any bad row changes nothing.
 
-Applications, entitlements and the ledger are not here: they change only through the product's
-pages and services, which record every step."""
+Applications, entitlements, loans and the ledger are not here: they change only through the
+product's pages and services, which record every step."""
 
 from django import forms
 from django.contrib import admin
@@ -24,6 +25,10 @@ from relief.models import (
     FundKind,
     FundYear,
     GoodsItem,
+    GuarantorKind,
+    LenderKind,
+    LoanMethod,
+    LoanProgramme,
     MedicalCase,
     Programme,
     ProgrammeKind,
@@ -203,6 +208,96 @@ class FundYearResource(SafeCellsResource):
         skip_unchanged = True
 
 
+def _split_list(text: str) -> list[str]:
+    for separator in ("，", ",", "；", ";", " "):
+        text = text.replace(separator, "、")
+    return [part.strip() for part in text.split("、") if part.strip()]
+
+
+class TermsWidget(widgets.Widget):
+    """The terms offered as 12、24 in the sheet; stored as a list of months."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return [int(part) for part in _split_list(str(value or ""))]
+        except ValueError:
+            raise ValueError(_("Write the terms in months separated by 、, e.g. 12、24.")) from None
+
+    def render(self, value, obj=None, **kwargs):
+        return "、".join(str(term) for term in value or [])
+
+
+class ChoiceListWidget(ChoiceWidget):
+    """Several choices in one cell, by label, separated by 、."""
+
+    def clean(self, value, row=None, **kwargs):
+        return [super(ChoiceListWidget, self).clean(part) for part in _split_list(str(value or ""))]
+
+    def render(self, value, obj=None, **kwargs):
+        return "、".join(super(ChoiceListWidget, self).render(code) for code in value or [])
+
+
+class LoanProgrammeResource(SafeCellsResource):
+    id = _field("id", "编号")
+    name = _field("name", "名称")
+    lender_kind = _field("lender_kind", "出借方", ChoiceWidget(LenderKind.choices))
+    lender_name = _field("lender_name", "合作金融机构名称")
+    ledger_programme = _field(
+        "ledger_programme", "台账帮扶项目", widgets.ForeignKeyWidget(Programme, "name")
+    )
+    amount_min = _field("amount_min", "最低借款额（元）", MONEY)
+    amount_max = _field("amount_max", "最高借款额（元）", MONEY)
+    amount_max_employing = _field("amount_max_employing", "吸纳下岗职工时最高借款额（元）", MONEY)
+    employing_at_least = _field("employing_at_least", "吸纳下岗职工人数下限")
+    terms = _field("terms", "借款期限（月）", TermsWidget())
+    method = _field("method", "还款方式", ChoiceWidget(LoanMethod.choices))
+    annual_rate = _field("annual_rate", "年利率", widgets.DecimalWidget())
+    borrower_rate_cap = _field("borrower_rate_cap", "借款人承担利率上限", widgets.DecimalWidget())
+    guarantors_min = _field("guarantors_min", "担保人至少")
+    guarantors_max = _field("guarantors_max", "担保人至多")
+    guarantor_kinds = _field(
+        "guarantor_kinds", "担保人类型", ChoiceListWidget(GuarantorKind.choices)
+    )
+    guarantor_min_share = _field(
+        "guarantor_min_share", "每人担保比例下限（%）", widgets.DecimalWidget()
+    )
+    guarantor_max_open_loans = _field("guarantor_max_open_loans", "每人可担保未结借款数")
+    fund = _field("fund", "借款资金来源", widgets.ForeignKeyWidget(Fund, "name"))
+    subsidy_fund = _field("subsidy_fund", "贴息资金来源", widgets.ForeignKeyWidget(Fund, "name"))
+    write_off_after_days = _field("write_off_after_days", "逾期多少天后可申请核销")
+    active = _field("active", "接受申请", YesNoWidget())
+
+    class Meta:
+        model = LoanProgramme
+        fields = (
+            "id",
+            "name",
+            "lender_kind",
+            "lender_name",
+            "ledger_programme",
+            "amount_min",
+            "amount_max",
+            "amount_max_employing",
+            "employing_at_least",
+            "terms",
+            "method",
+            "annual_rate",
+            "borrower_rate_cap",
+            "guarantors_min",
+            "guarantors_max",
+            "guarantor_kinds",
+            "guarantor_min_share",
+            "guarantor_max_open_loans",
+            "fund",
+            "subsidy_fund",
+            "write_off_after_days",
+            "active",
+        )
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = True
+
+
 # --- Admin pages ---------------------------------------------------------------------------------
 
 
@@ -332,3 +427,88 @@ class BudgetAdmin(ScopedModelAdmin):
     list_display = ["year", "programme", "fund", "allocated", "position"]
     list_filter = ["year", "programme", "fund"]
     list_select_related = ["programme", "fund"]
+
+
+class LoanProgrammeForm(forms.ModelForm):
+    """The terms typed as 12、24 and the kinds of guarantor ticked, instead of raw JSON."""
+
+    terms = forms.CharField(
+        label=_("terms offered (months)"),
+        max_length=100,
+        help_text=_("Months separated by 、, e.g. 12、24."),
+    )
+    guarantor_kinds = forms.MultipleChoiceField(
+        label=_("kinds of guarantor accepted"),
+        choices=GuarantorKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None ticked: every kind is accepted."),
+    )
+
+    class Meta:
+        model = LoanProgramme
+        fields = list(LoanProgrammeResource.Meta.fields[1:])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["terms"] = "、".join(str(term) for term in self.instance.terms)
+
+    def clean_terms(self) -> list[int]:
+        try:
+            return [int(part) for part in _split_list(self.cleaned_data["terms"])]
+        except ValueError:
+            raise forms.ValidationError(
+                _("Write the terms in months separated by 、, e.g. 12、24.")
+            ) from None
+
+
+@admin.register(LoanProgramme)
+class LoanProgrammeAdmin(SpreadsheetAdmin):
+    resource_classes = [LoanProgrammeResource]
+    form = LoanProgrammeForm
+    list_display = [
+        "name",
+        "lender_kind",
+        "lender_name",
+        "amount_min",
+        "amount_max",
+        "method",
+        "annual_rate",
+        "borrower_rate_cap",
+        "fund",
+        "active",
+    ]
+    list_filter = ["lender_kind", "method", "active"]
+    search_fields = ["name", "lender_name"]
+    list_select_related = ["fund"]
+    fieldsets = [
+        (None, {"fields": ["name", "lender_kind", "lender_name", "ledger_programme", "active"]}),
+        (
+            _("Amounts and terms"),
+            {
+                "fields": [
+                    "amount_min",
+                    "amount_max",
+                    "amount_max_employing",
+                    "employing_at_least",
+                    "terms",
+                    "method",
+                ]
+            },
+        ),
+        (_("Interest and subsidy"), {"fields": ["annual_rate", "borrower_rate_cap"]}),
+        (
+            _("Guarantors"),
+            {
+                "fields": [
+                    "guarantors_min",
+                    "guarantors_max",
+                    "guarantor_kinds",
+                    "guarantor_min_share",
+                    "guarantor_max_open_loans",
+                ]
+            },
+        ),
+        (_("Funds and write-off"), {"fields": ["fund", "subsidy_fund", "write_off_after_days"]}),
+    ]

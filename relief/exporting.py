@@ -26,7 +26,7 @@ text). Characters XML cannot hold are replaced.
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO
@@ -44,7 +44,7 @@ WEB_XLSX_ROW_LIMIT = 100_000
 
 SHEET_ROWS = 1_048_575  # data rows per sheet: Excel's 1,048,576 rows less the header
 SHEET_TITLE = "台账"
-CHUNK_ROWS = 5_000  # rows fetched per round trip, and CSV rows per yielded chunk
+CHUNK_ROWS = 5_000  # rows fetched per round trip, CSV rows per yielded chunk, rows per progress
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
@@ -132,10 +132,14 @@ def ledger_query(lines: QuerySet) -> QuerySet:
     return lines.order_by("paid_on", "id").values_list(*FIELDS)
 
 
-def ledger_rows(lines: QuerySet, totals: Totals) -> Iterator[list]:
+def ledger_rows(
+    lines: QuerySet, totals: Totals, progress: Callable[[int], None] | None = None
+) -> Iterator[list]:
     """The rows of the ledger in the order of COLUMNS, oldest line first, adding each to
-    `totals`. Text is already escaped; the date is a date and the amount a Decimal. (Written
-    for speed: it runs once per line, a million times for a county's year.)"""
+    `totals`. Text is already escaped; the date is a date and the amount a Decimal. With
+    `progress`, it is called with the number of rows read so far every CHUNK_ROWS rows (a
+    report job's progress bar). (Written for speed: it runs once per line, a million times for
+    a county's year.)"""
     names: dict[str, str] = {}  # escaped names that repeat: unions, programmes, funds, payers
 
     def name(value: str | None) -> str:
@@ -145,6 +149,7 @@ def ledger_rows(lines: QuerySet, totals: Totals) -> Iterator[list]:
         return escaped
 
     count, payments, reversals, net = 0, Decimal("0.00"), Decimal("0.00"), Decimal("0.00")
+    next_progress = CHUNK_ROWS if progress is not None else -1
     # In a transaction, PostgreSQL streams the rows from a plain server-side cursor; outside
     # one, Django declares it WITH HOLD and the server first copies every row aside.
     with transaction.atomic(using=lines.db):
@@ -172,6 +177,9 @@ def ledger_rows(lines: QuerySet, totals: Totals) -> Iterator[list]:
             loan,
         ) in ledger_query(lines).iterator(chunk_size=CHUNK_ROWS):
             count += 1
+            if count == next_progress:
+                progress(count)
+                next_progress += CHUNK_ROWS
             if kind == LineKind.PAYMENT:
                 payments += amount
             if loan is None:
@@ -227,10 +235,12 @@ class _Chunks:
         return data
 
 
-def export_ledger_xlsx(lines: QuerySet, totals: Totals | None = None) -> Iterator[bytes]:
+def export_ledger_xlsx(
+    lines: QuerySet, totals: Totals | None = None, progress: Callable[[int], None] | None = None
+) -> Iterator[bytes]:
     """The ledger lines of `lines` as an .xlsx, in chunks of bytes as the rows are written:
     hand it to a StreamingHttpResponse or write it to a file. It ends with the totals line;
-    pass `totals` to read them afterwards."""
+    pass `totals` to read them afterwards, `progress` to hear the rows written (ledger_rows)."""
     totals = Totals() if totals is None else totals
     sink = _Chunks()
     book = StreamingWorkbook(sink)
@@ -245,7 +255,7 @@ def export_ledger_xlsx(lines: QuerySet, totals: Totals | None = None) -> Iterato
         book.add_sheet(title, widths=widths, header=header)
 
     next_sheet()
-    for cells in ledger_rows(lines, totals):
+    for cells in ledger_rows(lines, totals, progress):
         if book.rows > SHEET_ROWS:
             next_sheet()
         book.append(cells)
@@ -261,17 +271,19 @@ def export_ledger_xlsx(lines: QuerySet, totals: Totals | None = None) -> Iterato
 # --- CSV -----------------------------------------------------------------------------------------
 
 
-def export_ledger_csv(lines: QuerySet, totals: Totals | None = None) -> Iterator[bytes]:
+def export_ledger_csv(
+    lines: QuerySet, totals: Totals | None = None, progress: Callable[[int], None] | None = None
+) -> Iterator[bytes]:
     """The ledger lines of `lines` as CSV (UTF-8 with BOM), in chunks of bytes: hand it to a
     StreamingHttpResponse or write it to a file. It ends with the totals line; pass `totals`
-    to read them afterwards."""
+    to read them afterwards, `progress` to hear the rows written (ledger_rows)."""
     totals = Totals() if totals is None else totals
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow([header for header, _width in COLUMNS])
     pending = 0
-    for cells in ledger_rows(lines, totals):
+    for cells in ledger_rows(lines, totals, progress):
         cells[DATE_COLUMN] = cells[DATE_COLUMN].isoformat()
         cells[AMOUNT_COLUMN] = str(cells[AMOUNT_COLUMN])  # numeric(…, 2): always two places
         writer.writerow(cells)
@@ -295,13 +307,20 @@ FORMATS = tuple(CHUNKS)
 CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "csv": CSV_CONTENT_TYPE}
 
 
-def export_ledger(lines: QuerySet, stream: BinaryIO, *, format: str) -> Totals:
+def export_ledger(
+    lines: QuerySet,
+    stream: BinaryIO,
+    *,
+    format: str,
+    progress: Callable[[int], None] | None = None,
+) -> Totals:
     """Write the ledger lines of `lines` to the binary file `stream` as `format` ("xlsx" or
-    "csv"); returns the totals. `manage.py export_ledger` and the benchmark call this; the web
-    streams the same chunks (relief/views_export.py)."""
+    "csv"); returns the totals. `progress`, if given, is called with the rows written so far
+    every CHUNK_ROWS rows. `manage.py export_ledger`, the ledger report (reports.builders.ledger)
+    and the benchmark call this; the web streams the same chunks (relief/views_export.py)."""
     if format not in FORMATS:
         raise ValueError(f"unknown ledger export format {format!r}")
     totals = Totals()
-    for chunk in CHUNKS[format](lines, totals):
+    for chunk in CHUNKS[format](lines, totals, progress):
         stream.write(chunk)
     return totals

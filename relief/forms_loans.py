@@ -17,10 +17,9 @@ DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 LOAN_METHODS = [(Method.BANK, Method.BANK.label), (Method.CASH, Method.CASH.label)]
 
 
-class LoanApplicationForm(forms.Form):
-    programme = forms.ModelChoiceField(
-        label=_("Loan programme"), queryset=LoanProgramme.objects.filter(active=True)
-    )
+class LoanTermsForm(forms.Form):
+    """What a caseworker enters and may change while the application is a draft or returned."""
+
     principal = forms.CharField(label=_("Amount (yuan)"), max_length=20)
     term_months = forms.IntegerField(
         label=_("Term (months)"),
@@ -38,6 +37,35 @@ class LoanApplicationForm(forms.Form):
 
     def clean_principal(self) -> Decimal:
         return _clean_amount(self.cleaned_data["principal"])
+
+
+class LoanApplicationForm(LoanTermsForm):
+    programme = forms.ModelChoiceField(
+        label=_("Loan programme"), queryset=LoanProgramme.objects.filter(active=True)
+    )
+
+
+def loan_terms_initial(loan) -> dict:
+    return {
+        "principal": loan.principal,
+        "term_months": loan.term_months,
+        "purpose": loan.purpose,
+        "business_plan": loan.business_plan,
+        "laid_off_employed": loan.laid_off_employed,
+    }
+
+
+def guarantors_initial(loan) -> list[dict]:
+    return [
+        {
+            "kind": g.kind,
+            "name": g.name,
+            "id_number": g.id_number,
+            "work_unit": g.work_unit,
+            "share": g.share,
+        }
+        for g in loan.guarantors.all()
+    ]
 
 
 class GuarantorForm(forms.Form):
@@ -125,4 +153,12 @@ class WriteOffForm(forms.Form):
         label=_("Why the loan cannot be recovered"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class WriteOffRejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the write-off is rejected"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -118,10 +118,14 @@ def _lender(kind: str, name: str) -> str:
     return str(LenderKind(kind).label)
 
 
-def portfolio(user, *, today: datetime.date | None = None) -> list[PortfolioRow]:
-    """The portfolio of the loans `user` may see, one row per union and lender."""
+def portfolio(user, *, today: datetime.date | None = None, union=None) -> list[PortfolioRow]:
+    """The portfolio of the loans `user` may see, one row per union and lender; with `union`,
+    only that union's loans. `user` None is the county's view (a report built from the command
+    line, scoped by `union` alone)."""
     today = today or timezone.localdate()
-    loans = Loan.objects.visible_to(user)
+    loans = Loan.objects.all() if user is None else Loan.objects.visible_to(user)
+    if union is not None:
+        loans = loans.filter(union=union)
     rows: dict[tuple, PortfolioRow] = {}
 
     def row(values: dict) -> PortfolioRow:

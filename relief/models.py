@@ -12,6 +12,7 @@ Decimal with two places everywhere, and sums are done in the database.
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -1006,6 +1007,49 @@ class LoanProgramme(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """What the admin form and the spreadsheet import check beyond each field: the terms
+        and kinds of guarantor are lists the services can read, and the limits agree."""
+        errors = {}
+        terms = self.terms
+        if (
+            not isinstance(terms, list)
+            or not terms
+            or not all(
+                isinstance(t, int) and not isinstance(t, bool) and 1 <= t <= 120 for t in terms
+            )
+        ):
+            errors["terms"] = _("List the terms offered in months, from 1 to 120, e.g. 12、24.")
+        kinds = self.guarantor_kinds
+        if not isinstance(kinds, list) or not set(kinds) <= set(GuarantorKind.values):
+            errors["guarantor_kinds"] = _("Choose the kinds of guarantor among those listed.")
+        if (
+            self.amount_min is not None
+            and self.amount_max is not None
+            and self.amount_max < self.amount_min
+        ):
+            errors["amount_max"] = _("The largest loan cannot be below the smallest loan.")
+        if self.guarantors_min > self.guarantors_max:
+            errors["guarantors_max"] = _("At most cannot be fewer than at least.")
+        if (
+            self.amount_max_employing is not None
+            and self.amount_max is not None
+            and self.amount_max_employing < self.amount_max
+        ):
+            errors["amount_max_employing"] = _("The larger loan cannot be below the largest loan.")
+        if (
+            self.annual_rate is not None
+            and self.borrower_rate_cap is not None
+            and self.borrower_rate_cap > self.annual_rate
+        ):
+            errors["borrower_rate_cap"] = _(
+                "The borrower's cap cannot be above the annual rate (no subsidy would be due)."
+            )
+        if self.lender_kind == LenderKind.PARTNER and not (self.lender_name or "").strip():
+            errors["lender_name"] = _("Name the partner lender.")
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def lender(self) -> str:
         if self.lender_kind == LenderKind.PARTNER and self.lender_name:
@@ -1219,11 +1263,22 @@ class RepaymentAllocation(models.Model):
         return f"{self.repayment_id} → {self.instalment_id}"
 
 
-class WriteOff(models.Model):
-    """核销: proposed with a reason once the loan is past the programme's threshold, approved by
-    someone else; the guarantors' obligations are recorded at approval."""
+class WriteOffState(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
 
-    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="write_off")
+
+class WriteOff(models.Model):
+    """核销: proposed with a reason once the loan is past the programme's threshold, then approved
+    (the guarantors' obligations recorded) or rejected with a reason, by someone other than the
+    proposer. A loan has at most one proposal not rejected; after a rejection it may be proposed
+    again (relief.lending.write_off)."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="write_offs")
+    state = models.CharField(
+        _("state"), max_length=10, choices=WriteOffState.choices, default=WriteOffState.PROPOSED
+    )
     reason = models.TextField(_("reason"))
     days_past_due = models.PositiveIntegerField(_("days past due"))
     principal_outstanding = models.DecimalField(_("principal outstanding"), **MONEY)
@@ -1237,16 +1292,36 @@ class WriteOff(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     guarantor_obligations = models.JSONField(_("guarantors' obligations"), default=list)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
 
     objects = scoped_by("loan__union_id").as_manager()
 
     class Meta:
+        ordering = ["-proposed_at", "-id"]
         verbose_name = _("write-off")
         verbose_name_plural = _("write-offs")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(approved_by=F("proposed_by")), name="write_off_four_eyes"
-            )
+            ),
+            models.CheckConstraint(
+                condition=~Q(rejected_by=F("proposed_by")), name="write_off_reject_four_eyes"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="proposed", approved_by__isnull=True, rejected_by__isnull=True)
+                | Q(state="approved", approved_by__isnull=False, rejected_by__isnull=True)
+                | Q(state="rejected", approved_by__isnull=True, rejected_by__isnull=False),
+                name="write_off_state_matches",
+            ),
+            models.UniqueConstraint(
+                fields=["loan"],
+                condition=~Q(state="rejected"),
+                name="write_off_one_standing_per_loan",
+            ),
         ]
 
     def __str__(self) -> str:

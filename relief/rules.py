@@ -16,7 +16,8 @@ from helpcenter.rules import (
 )
 
 # Programmes and their rules are read by everyone on the staff (the application form shows
-# them); the county's administrators keep them, with the funds, in the admin site.
+# them); the county's administrators keep them, with the funds and the loan programmes, in the
+# admin site.
 rules.add_perm("relief.read_programmes", is_staff_member)
 admin_may_manage(
     "relief",
@@ -28,6 +29,7 @@ admin_may_manage(
     "fund",
     "fundyear",
     "budget",
+    "loanprogramme",
 )
 
 # Money: finance pays and closes months; supervisors and auditors read; grassroots staff read

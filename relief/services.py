@@ -507,6 +507,20 @@ def disbursement_pay(
     return line
 
 
+def ensure_not_loan_line(line: Disbursement) -> None:
+    """A micro-loan's lines (paid out, repaid, subsidy) are not reversed in the ledger: a
+    repayment is reversed on the loan's page (relief.lending.repayment_reverse), which also
+    restores what it paid on the instalments."""
+    if line.loan_id:
+        raise ReliefError(
+            _(
+                "This line belongs to a micro-loan: it cannot be reversed in the ledger. Open the "
+                "loan's page: a repayment recorded by mistake is reversed there, under "
+                "Repayments."
+            )
+        )
+
+
 @transaction.atomic
 def disbursement_reverse(
     *, actor: User, line: Disbursement, reason: str, paid_on: datetime.date
@@ -519,6 +533,7 @@ def disbursement_reverse(
     if line.entitlement_id:
         entitlement = Entitlement.objects.select_for_update().get(pk=line.entitlement_id)
     _ensure_in_scope(actor, line.union_id)
+    ensure_not_loan_line(line)
     if line.kind != LineKind.PAYMENT:
         raise ReliefError(_("A reversal cannot itself be reversed: pay the entitlement again."))
     existing = Disbursement.objects.filter(reverses=line).first()

@@ -119,7 +119,13 @@ urlpatterns += [
         name="repayment_reverse",
     ),
     path("loans/<int:pk>/subsidy/", views_loans.loan_subsidy, name="loan_subsidy"),
+    path("loans/applications/<int:pk>/edit/", views_loans.loan_edit, name="loan_edit"),
     path("loans/<int:pk>/write-off/", views_loans.write_off_propose, name="write_off_propose"),
+    path(
+        "loans/<int:pk>/write-off/reject/",
+        views_loans.write_off_reject,
+        name="write_off_reject",
+    ),
     path(
         "loans/<int:pk>/write-off/approve/",
         views_loans.write_off_approve,

@@ -24,7 +24,7 @@ from helpcenter.paging import page_of
 from relief import selectors, services
 from relief.filters import LedgerFilter
 from relief.ledger_forms import MonthCloseForm, PayForm, ReverseForm, YearForm, last_month
-from relief.models import ClosedMonth
+from relief.models import ClosedMonth, Repayment
 from relief.vouchers import amount_in_capitals
 
 PER_PAGE = (10, 25, 50, 100)
@@ -218,6 +218,8 @@ def line(request: HttpRequest, pk: int) -> HttpResponse:
 @require("relief.reverse_line")
 def reverse_line(request: HttpRequest, pk: int) -> HttpResponse:
     row = visible_or_404(selectors.ledger_lines(request.user), pk=pk)
+    if row.loan_id:
+        return _loan_line(request, row)
     form = ReverseForm(request.POST or None, initial={"paid_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -232,6 +234,20 @@ def reverse_line(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("relief:line", pk=reversal.pk)
     return render(request, "relief/reverse.html", {"form": form, "line": row})
+
+
+def _loan_line(request: HttpRequest, row) -> HttpResponse:
+    """A micro-loan's line is reversed on the loan's page: a repayment goes to its reversal
+    form there; anything else back to the loan, saying why."""
+    repayment = Repayment.objects.filter(line=row, reverses__isnull=True).first()
+    if repayment is not None:
+        messages.info(request, _("A micro-loan's repayment is reversed on the loan's page."))
+        return redirect("relief:repayment_reverse", pk=row.loan_id, repayment_pk=repayment.pk)
+    try:
+        services.ensure_not_loan_line(row)
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("relief:loan_detail", pk=row.loan_id)
 
 
 # --- Month close and funds ------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""The micro-loan pages: the application form (from the household's page), the loan page, the
-finance forms (disburse, repay, reverse a repayment, pay the subsidy), write-off, and the
-portfolio with its chart.
+"""The micro-loan pages: the application form (from the household's page) and its edit form (a
+draft or returned application), the loan page, the finance forms (disburse, repay, reverse a
+repayment, pay the subsidy), write-off (propose, approve, reject), and the portfolio with its
+chart.
 
 Access → scoped fetch → form → service → redirect. Grassroots staff see their union's loans
 (`Loan.objects.visible_to`); auditors read and change nothing. A refusal of a service is shown
@@ -8,12 +9,15 @@ as it is, on the form.
 """
 
 from django.contrib import messages
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cases.models import Application, Kind
+from cases.services import EDITABLE_STATES
 from helpcenter.access import require, visible_or_404
 from helpcenter.errors import DomainError
 from households.models import Household
@@ -22,13 +26,17 @@ from relief.forms_loans import (
     DisburseForm,
     GuarantorFormSet,
     LoanApplicationForm,
+    LoanTermsForm,
     RepayForm,
     RepaymentReverseForm,
     SubsidyForm,
     WriteOffForm,
+    WriteOffRejectForm,
+    guarantors_initial,
     guarantors_of,
+    loan_terms_initial,
 )
-from relief.models import Loan, LoanState, Repayment, WriteOff
+from relief.models import Loan, LoanState, Repayment, WriteOff, WriteOffState
 
 
 def _loan(request: HttpRequest, pk: int) -> Loan:
@@ -43,10 +51,7 @@ def loan_apply(request: HttpRequest, household_pk: int) -> HttpResponse:
     )
     form = LoanApplicationForm(request.POST or None)
     guarantors = GuarantorFormSet(request.POST or None, prefix="guarantors")
-    if request.method == "POST" and not guarantors.is_valid():
-        form.is_valid()
-        form.add_error(None, _("Correct the guarantors as marked below."))
-    elif request.method == "POST" and form.is_valid():
+    if request.method == "POST" and _with_guarantors(form, guarantors):
         try:
             application = lending.loan_application_file(
                 actor=request.user,
@@ -63,6 +68,67 @@ def loan_apply(request: HttpRequest, household_pk: int) -> HttpResponse:
     return render(request, "relief/loans/apply.html", context)
 
 
+def _with_guarantors(form: Form, guarantors) -> bool:
+    """Both valid; the guarantors' errors are named on the form."""
+    if not guarantors.is_valid():
+        form.is_valid()
+        form.add_error(None, _("Correct the guarantors as marked below."))
+        return False
+    return form.is_valid()
+
+
+@require("relief.apply_loan")
+def loan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A draft or returned loan application changed by a caseworker, then submitted again on the
+    application's page."""
+    application = visible_or_404(
+        Application.objects.visible_to(request.user)
+        .filter(kind=Kind.LOAN)
+        .select_related("household__head", "household__union", "loan__programme"),
+        pk=pk,
+    )
+    if application.state not in EDITABLE_STATES:
+        messages.error(
+            request,
+            _(
+                "This application is %(state)s: only a draft or a returned application can be "
+                "edited. Ask a supervisor to return it first."
+            )
+            % {"state": application.get_state_display()},
+        )
+        return redirect("cases:application_detail", pk=application.pk)
+    loan = application.loan
+    if request.method == "POST":
+        form = LoanTermsForm(request.POST)
+        guarantors = GuarantorFormSet(
+            request.POST, prefix="guarantors", form_kwargs={"empty_permitted": True}
+        )
+    else:
+        form = LoanTermsForm(initial=loan_terms_initial(loan))
+        guarantors = GuarantorFormSet(prefix="guarantors", initial=guarantors_initial(loan))
+    if request.method == "POST" and _with_guarantors(form, guarantors):
+        try:
+            lending.loan_application_update(
+                actor=request.user,
+                application=application,
+                guarantors=guarantors_of(guarantors),
+                **form.cleaned_data,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The loan application was updated: submit it again."))
+            return redirect("cases:application_detail", pk=application.pk)
+    context = {
+        "form": form,
+        "guarantors": guarantors,
+        "household": application.household,
+        "application": application,
+        "loan": loan,
+    }
+    return render(request, "relief/loans/apply.html", context)
+
+
 @require("relief.view_loans")
 def loan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     loan = _loan(request, pk)
@@ -75,9 +141,12 @@ def loan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "owed": lending.loan_owed(loan, on=today, rows=rows) if loan.disbursed_on else None,
         "repayments": loan.repayments.select_related("line", "reverses").order_by("paid_on", "id"),
         "guarantors": loan.guarantors.all(),
-        "write_off": WriteOff.objects.filter(loan=loan)
-        .select_related("proposed_by", "approved_by")
-        .first(),
+        "write_offs": WriteOff.objects.filter(loan=loan).select_related(
+            "proposed_by", "approved_by", "rejected_by"
+        ),
+        "standing_write_off": WriteOff.objects.filter(loan=loan)
+        .exclude(state=WriteOffState.REJECTED)
+        .exists(),
         "bucket": lending.aging_bucket(loan.days_past_due),
         "subsidy_preview": lending.subsidy_calculation(loan)
         if loan.state == LoanState.REPAID
@@ -172,7 +241,7 @@ def write_off_propose(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def write_off_approve(request: HttpRequest, pk: int) -> HttpResponse:
     loan = _loan(request, pk)
-    write_off = visible_or_404(WriteOff.objects.filter(loan=loan), loan=loan)
+    write_off = _proposal(loan)
     try:
         lending.write_off_approve(actor=request.user, write_off=write_off)
     except DomainError as error:
@@ -181,6 +250,26 @@ def write_off_approve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request, _("The loan was written off; the guarantors' obligations are recorded.")
         )
+    return redirect("relief:loan_detail", pk=loan.pk)
+
+
+def _proposal(loan: Loan) -> WriteOff:
+    return visible_or_404(WriteOff.objects.filter(loan=loan), state=WriteOffState.PROPOSED)
+
+
+@require("relief.approve_write_off")
+@require_POST
+def write_off_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = _loan(request, pk)
+    write_off = _proposal(loan)
+    form = WriteOffRejectForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        lending.write_off_reject(actor=request.user, write_off=write_off, reason=reason)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The write-off was rejected; the loan is repaid as before."))
     return redirect("relief:loan_detail", pk=loan.pk)
 
 

@@ -352,6 +352,18 @@ TABLE: dict[str, list[Case]] = {
             )
         ],
     },
+    # Reports (reports/views.py): the page is the whole staff's; each report names who may ask
+    # for it, and a job is seen within the asker's scope (tests/test_reports_jobs.py). The
+    # fixture has no job: those who may look get a 404.
+    **{
+        "reports:index": [Case(expect=staff_only())],
+        "reports:request": [Case(expect=staff_only(**{role: 405 for role in STAFF}))],
+        "reports:job_row": [Case(kwargs={"pk": "notice_a.pk"}, expect=NOT_THERE)],
+        "reports:download": [Case(kwargs={"pk": "notice_a.pk"}, expect=NOT_THERE)],
+        "reports:again": [
+            Case(kwargs={"pk": "notice_a.pk"}, expect=staff_only(**{r: 405 for r in STAFF}))
+        ],
+    },
     # Finance (relief/views.py): every member of the staff reads the ledger (grassroots staff
     # their union's lines); finance pays, reverses and closes months; supervisors, auditors and
     # administrators read the funds and closed months. The fixture has no entitlement or line:
@@ -382,9 +394,10 @@ TABLE: dict[str, list[Case]] = {
     },
     # Micro-loans (relief/views_loans.py): every member of the staff reads the portfolio and
     # the loans of their scope; caseworkers apply from a household's page (404 outside their
-    # union); finance pays out, records and reverses repayments and pays the subsidy; finance or
-    # a supervisor proposes a write-off, a supervisor approves it (POST only). The fixture has
-    # no loan: those who may look get a 404 (scope: tests/test_loans_pages.py).
+    # union) and edit a draft or returned loan application; finance pays out, records and
+    # reverses repayments and pays the subsidy; finance or a supervisor proposes a write-off, a
+    # supervisor approves or rejects it (POST only). The fixture has no loan: those who may look
+    # get a 404 (scope: tests/test_loans_pages.py, tests/test_loans_changes.py).
     **{
         "relief:loan_portfolio": [Case(expect=staff_only())],
         "relief:loan_apply": [
@@ -398,6 +411,13 @@ TABLE: dict[str, list[Case]] = {
             ),
         ],
         "relief:loan_detail": [Case(kwargs={"pk": "notice_a.pk"}, expect=NOT_THERE)],
+        # A draft or returned loan application is edited by caseworkers (no loan: 404).
+        "relief:loan_edit": [
+            Case(
+                kwargs={"pk": "notice_a.pk"},
+                expect={**LOAN_FILERS, **{role: 404 for role in CASEWORKERS}},
+            )
+        ],
         **{
             name: [Case(kwargs={"pk": "notice_a.pk"}, expect={**FINANCE_ONLY, "finance": 404})]
             for name in ("relief:loan_disburse", "relief:loan_repay", "relief:loan_subsidy")
@@ -416,14 +436,19 @@ TABLE: dict[str, list[Case]] = {
                 ),
             )
         ],
-        "relief:write_off_approve": [
-            Case(kwargs={"pk": "notice_a.pk"}, expect=staff_only(**SUPERVISOR_POST_ONLY)),
-            Case(
-                method="post",
-                kwargs={"pk": "notice_a.pk"},
-                expect=staff_only(**{role: 404 if role in SUPERVISORS else 403 for role in STAFF}),
-            ),
-        ],
+        **{
+            name: [
+                Case(kwargs={"pk": "notice_a.pk"}, expect=staff_only(**SUPERVISOR_POST_ONLY)),
+                Case(
+                    method="post",
+                    kwargs={"pk": "notice_a.pk"},
+                    expect=staff_only(
+                        **{role: 404 if role in SUPERVISORS else 403 for role in STAFF}
+                    ),
+                ),
+            ]
+            for name in ("relief:write_off_approve", "relief:write_off_reject")
+        },
     },
     "cases:objection_record": [Case(kwargs={"pk": "notice_a.pk"}, expect=SUPERVISOR_ONLY)],
     # No objection in the fixture: the supervisor gets a 404, everyone else is refused first.
@@ -472,7 +497,7 @@ ADMIN_EXCEPTIONS = {
     # administrator, who alone may import; tests/test_relief_admin.py goes through it).
     **{
         f"admin:relief_{model}_process_import": {"anonymous": LOGIN, "administrator": 405}
-        for model in ("programme", "tier", "goodsitem", "fund", "fundyear")
+        for model in ("programme", "tier", "goodsitem", "fund", "fundyear", "loanprogramme")
     },
 }
 
@@ -592,6 +617,7 @@ COUNTY_WIDE_OBJECTS = {
     "relief_fund": ["fund"],
     "relief_fundyear": ["fund_year"],
     "relief_budget": ["budget"],
+    "relief_loanprogramme": ["loan_programme"],
     "axes_accessattempt": ["access_attempt"],
     "axes_accesslog": ["access_log"],
     "axes_accessfailurelog": ["failure_log"],
@@ -709,10 +735,12 @@ def admin_objects(workflow):
 
 
 def _relief_admin_objects(people) -> None:
-    """The programmes, tiers, goods and funds relief's migration seeds, and a year of a fund."""
+    """The programmes, tiers, goods and funds relief's migration seeds, a year of a fund and a
+    loan programme."""
     from decimal import Decimal
 
     from relief.models import Budget, Fund, FundYear, GoodsItem, Programme, Tier, TierGoods
+    from tests.loan_support import loan_programme
 
     people.programme = Programme.objects.get(code="medical")
     people.tier = Tier.objects.filter(programme=people.programme).first()
@@ -723,6 +751,7 @@ def _relief_admin_objects(people) -> None:
         fund=people.fund, year=2031, defaults={"amount": Decimal("100000.00")}
     )
     people.budget = Budget.objects.filter(programme=people.programme).first()
+    people.loan_programme = loan_programme()
 
 
 ADMIN_TABLE_ROWS = [

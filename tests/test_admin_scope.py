@@ -32,6 +32,7 @@ COUNTY_MODELS = [
     "relief_fund",
     "relief_fundyear",
     "relief_budget",
+    "relief_loanprogramme",
     "django_celery_beat_periodictask",
     "django_celery_beat_crontabschedule",
     "django_celery_beat_intervalschedule",
