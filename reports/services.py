@@ -105,6 +105,8 @@ def job_request(
     except ValueError as exc:
         raise JobRefused(str(exc)) from None
     params = params or {}
+    if union is not None and union.parent_id is None:
+        union = None  # the county federation itself: the whole county
     if user is not None:
         if not user.has_perm(report.permission):
             raise JobRefused(_("You may not ask for this report."))

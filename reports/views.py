@@ -19,7 +19,13 @@ PAGE_SIZE = 25
 
 
 def _jobs(user):
-    return ReportJob.objects.visible_to(user).select_related("union", "requested_by")
+    """The jobs of the user's scope, of the reports the user may have."""
+    kinds = [code for code, kind in KINDS.items() if user.has_perm(kind.permission)]
+    return (
+        ReportJob.objects.visible_to(user)
+        .filter(kind__in=kinds)
+        .select_related("union", "requested_by")
+    )
 
 
 @require("reports.view_reports")

@@ -302,3 +302,21 @@ def test_the_household_report_applies_the_readers_scope(registry):
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
     names = {row[1] for row in rows[1:]}
     assert "张三" in names and "李四" not in names
+
+
+def test_the_schedule_names_tasks_that_exist(settings):
+    """Beat sends these (synced into django_celery_beat's table, where an administrator edits
+    the times): the monthly statistics on the 1st, the reviews due on Mondays, the sweep."""
+    from helpcenter.celery import app
+
+    app.loader.import_default_modules()
+    schedule = {
+        entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    for task in ("reports.monthly_statistics", "reports.reviews_due", "reports.sweep"):
+        assert task in schedule and task in app.tasks
+    assert schedule["reports.monthly_statistics"].day_of_month == {1}
+    assert schedule["reports.reviews_due"].day_of_week == {1}
+    build = app.tasks["reports.build"]
+    assert build.acks_late and build.reject_on_worker_lost
+    assert build.soft_time_limit == settings.REPORT_SOFT_TIME_LIMIT < build.time_limit
