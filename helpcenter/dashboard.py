@@ -1,7 +1,9 @@
-"""Dashboard cards: each role sees the counts of its own work.
+"""Dashboard cards: each role sees the counts of its own work; and charts of the key figures.
 
 Each provider takes the user and returns the cards it has for them; apps add their providers
 to CARD_PROVIDERS as they land (the registry's work queues, the approval inbox, payments due).
+Chart providers work the same way (CHART_PROVIDERS, filled by reports.apps): each returns the
+charts it has for the user, drawn for the user's scope.
 """
 
 from collections.abc import Callable
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from helpcenter import selectors
@@ -21,6 +24,16 @@ class Card:
     count: int
     unit: str | Promise
     url: str | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An SVG chart (reports.charts) with a line of figures under it and a link to the details."""
+
+    svg: SafeString
+    note: str | Promise = ""
+    url: str | None = None
+    link_text: str | Promise = ""
 
 
 def organisation_cards(user: User) -> list[Card]:
@@ -77,3 +90,10 @@ CARD_PROVIDERS: list[Callable[[User], list[Card]]] = [
 
 def cards_for(user: User) -> list[Card]:
     return [card for provider in CARD_PROVIDERS for card in provider(user)]
+
+
+CHART_PROVIDERS: list[Callable[[User], list[Chart]]] = []
+
+
+def charts_for(user: User) -> list[Chart]:
+    return [chart for provider in CHART_PROVIDERS for chart in provider(user)]

@@ -7,7 +7,7 @@ from django.views.i18n import set_language
 
 from helpcenter import selectors
 from helpcenter.access import public, require, visible_or_404
-from helpcenter.dashboard import cards_for
+from helpcenter.dashboard import cards_for, charts_for
 from helpcenter.models import Role, Union
 
 
@@ -17,7 +17,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "helpcenter/dashboard.html",
-        {"cards": cards_for(request.user), "role_labels": roles},
+        {
+            "cards": cards_for(request.user),
+            "charts": charts_for(request.user),
+            "role_labels": roles,
+        },
     )
 
 

@@ -15,6 +15,8 @@ pytestmark = pytest.mark.django_db
 CASES = [_("Applications"), _("Public notices")]
 # The relief pages (relief:index): every member of the staff reads the ledger.
 RELIEF = "帮扶资金"
+# The reports page (reports:index): every member of the staff asks for the reports of their scope.
+REPORTS = "报表"
 
 
 def nav_labels(response) -> list[str]:
@@ -24,11 +26,11 @@ def nav_labels(response) -> list[str]:
 @pytest.mark.parametrize(
     ("person", "expected"),
     [
-        ("caseworker_a", ["工作台", "困难职工档案", *CASES, RELIEF, "工会与人员"]),
-        ("supervisor", ["工作台", "困难职工档案", *CASES, RELIEF, "工会与人员"]),
-        ("finance", ["工作台", "困难职工档案", *CASES, RELIEF, "工会与人员"]),
-        ("auditor", ["工作台", "困难职工档案", *CASES, RELIEF, "工会与人员"]),
-        ("administrator", ["工作台", "困难职工档案", *CASES, RELIEF, "工会与人员", "系统管理"]),
+        ("caseworker_a", ["工作台", "困难职工档案", *CASES, RELIEF, REPORTS, "工会与人员"]),
+        ("supervisor", ["工作台", "困难职工档案", *CASES, RELIEF, REPORTS, "工会与人员"]),
+        ("finance", ["工作台", "困难职工档案", *CASES, RELIEF, REPORTS, "工会与人员"]),
+        ("auditor", ["工作台", "困难职工档案", *CASES, RELIEF, REPORTS, "工会与人员"]),
+        ("administrator", ["工作台", "困难职工档案", *CASES, RELIEF, REPORTS, "工会与人员", "系统管理"]),
     ],
 )
 def test_each_role_sees_its_navigation(client, people, person, expected):
