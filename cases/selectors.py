@@ -253,12 +253,20 @@ class ApplicationActions:
     blocked: dict[str, str]
 
 
+# Who may edit an application of a kind whose own edit page asks for more than
+# `cases.change_application` (a loan's terms and guarantors: the caseworkers, who file loans).
+EDIT_PERMISSIONS = {Kind.LOAN: "relief.apply_loan"}
+
+
 def application_actions(user: User, application: Application) -> ApplicationActions:
     state = application.state
     offered, blocked = set(), {}
     if user.has_perm("cases.change_application"):
         if state in services.EDITABLE_STATES:
-            offered |= {"edit", "submit"}
+            offered.add("submit")
+            edit_permission = EDIT_PERMISSIONS.get(application.kind, "cases.change_application")
+            if user.has_perm(edit_permission):
+                offered.add("edit")
         if state in SURVEY_STATES and application.kind == Kind.REGISTRATION:
             offered.add("survey")
     for decision, (permission, states, _check) in DECISIONS.items():

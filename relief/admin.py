@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
+from import_export.forms import SelectableFieldsExportForm
 
 from helpcenter.admin_site import ScopedModelAdmin
 from households.choices import Category, Degree, SchoolStage
@@ -301,11 +302,25 @@ class LoanProgrammeResource(SafeCellsResource):
 # --- Admin pages ---------------------------------------------------------------------------------
 
 
+class ColumnHeaderExportForm(SelectableFieldsExportForm):
+    """The export page's field chooser labelled by the sheet's Chinese column headers
+    (django-import-export labels each box "Field Name (column header)")."""
+
+    def _init_selectable_fields(self, resources) -> None:
+        super()._init_selectable_fields(resources)
+        for resource in resources:
+            for name, field in resource.fields.items():
+                box = self.fields.get(self.create_boolean_field_name(resource, name))
+                if box is not None:
+                    box.label = field.column_name
+
+
 class SpreadsheetAdmin(ImportExportMixin, ScopedModelAdmin):
     """xlsx only; importing needs the right to add and change the rows, exporting to view them
     (django-import-export's own default lets anyone on the admin site do both)."""
 
     formats = [base_formats.XLSX]
+    export_form_class = ColumnHeaderExportForm
 
     def has_import_permission(self, request) -> bool:
         return self.has_add_permission(request) and self.has_change_permission(request)

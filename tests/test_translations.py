@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from import_export.admin import ImportExportMixin
 
 from helpcenter.models import User
 from households.models import DocumentType
@@ -63,7 +64,7 @@ def test_the_compiled_catalogue_matches_the_source():
 # English an admin page may show: technical names in the celery-beat help texts, what axes
 # stores of a request (its method, form fields, "<unknown>"), file formats.
 ALLOWED_ENGLISH = {"AMQP", "JSON", "RabbitMQ", "Redis", "True", "False", "None", "enabled"}
-ALLOWED_ENGLISH |= {"HTTP", "POST", "username", "password", "unknown", "Excel", "PDF"}
+ALLOWED_ENGLISH |= {"HTTP", "POST", "username", "password", "unknown", "Excel", "PDF", "xlsx"}
 
 
 class VisibleText(HTMLParser):
@@ -113,13 +114,16 @@ def english_words(html: str, allowed: set[str]) -> set[str]:
 
 def admin_pages(user) -> list[str]:
     """The index, each app's page and each model's list, add and change pages (of its first
-    object) of the admin site."""
+    object) of the admin site, and the import and export pages of the spreadsheet models."""
     urls = [reverse("admin:index")]
-    for model in admin.site._registry:
+    for model, model_admin in admin.site._registry.items():
         info = model._meta.app_label, model._meta.model_name
         urls.append(reverse("admin:app_list", args=[info[0]]))
         urls.append(reverse("admin:{}_{}_changelist".format(*info)))
         urls.append(reverse("admin:{}_{}_add".format(*info)))
+        if isinstance(model_admin, ImportExportMixin):
+            urls.append(reverse("admin:{}_{}_import".format(*info)))
+            urls.append(reverse("admin:{}_{}_export".format(*info)))
         first = model._default_manager.order_by("pk").first()
         if first is not None:
             urls.append(reverse("admin:{}_{}_change".format(*info), args=[first.pk]))

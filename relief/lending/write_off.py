@@ -2,6 +2,9 @@
 (the guarantors' obligations recorded) or rejected (the reason kept; the loan goes on being
 repaid and may be proposed again), each by a supervisor other than the proposer."""
 
+import datetime
+from decimal import Decimal
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,9 +63,7 @@ def write_off_propose(*, actor: User, loan: Loan, reason: str) -> WriteOff:
         raise ReliefError(
             _("State why the loan cannot be recovered; it is kept with the write-off.")
         )
-    rows = loan_instalments(loan)
-    interest = sum((r.interest_left for r in rows if r.instalment.due <= today), ZERO)
-    principal = sum((r.principal_left for r in rows), ZERO)
+    principal, interest = _outstanding(loan, on=today)
     write_off = WriteOff.objects.create(
         loan=loan,
         reason=reason,
@@ -77,6 +78,38 @@ def write_off_propose(*, actor: User, loan: Loan, reason: str) -> WriteOff:
         comment=_("Write-off proposed: %(reason)s") % {"reason": reason},
     )
     return write_off
+
+
+def _outstanding(loan: Loan, *, on: datetime.date) -> tuple[Decimal, Decimal]:
+    """The principal still unpaid and the interest unpaid on the instalments due by `on`, from
+    the repayments not reversed."""
+    rows = loan_instalments(loan)
+    interest = sum((r.interest_left for r in rows if r.instalment.due <= on), ZERO)
+    principal = sum((r.principal_left for r in rows), ZERO)
+    return principal, interest
+
+
+def _ensure_figures_unchanged(write_off: WriteOff) -> None:
+    """The proposal's figures are still the loan's (on the day it was proposed, so that only a
+    repayment or a reversal recorded since changes them, not the calendar): the approver
+    approves what was proposed, and the guarantors' obligations come from these figures."""
+    proposed_on = timezone.localdate(write_off.proposed_at)
+    principal, interest = _outstanding(write_off.loan, on=proposed_on)
+    if (principal, interest) != (write_off.principal_outstanding, write_off.interest_outstanding):
+        raise ReliefError(
+            _(
+                "A repayment or a reversal was recorded after this write-off was proposed: the "
+                "principal outstanding is now %(principal)s (proposed: %(proposed_principal)s) "
+                "and the interest outstanding %(interest)s (proposed: %(proposed_interest)s). "
+                "Reject this proposal and propose the write-off again with the current figures."
+            )
+            % {
+                "principal": principal,
+                "proposed_principal": write_off.principal_outstanding,
+                "interest": interest,
+                "proposed_interest": write_off.interest_outstanding,
+            }
+        )
 
 
 def _to_decide(actor: User, write_off: WriteOff, *, loan_states: tuple[str, ...]) -> WriteOff:
@@ -100,9 +133,11 @@ def _to_decide(actor: User, write_off: WriteOff, *, loan_states: tuple[str, ...]
 
 @transaction.atomic
 def write_off_approve(*, actor: User, write_off: WriteOff) -> WriteOff:
-    """Approved by a supervisor other than the proposer: the loan is written off and each
-    guarantor's obligation (their share of what is outstanding) recorded."""
+    """Approved by a supervisor other than the proposer, if no repayment or reversal changed the
+    proposal's figures meanwhile (else: reject and propose again): the loan is written off and
+    each guarantor's obligation (their share of what is outstanding) recorded."""
     write_off = _to_decide(actor, write_off, loan_states=(LoanState.DISBURSED,))
+    _ensure_figures_unchanged(write_off)  # on the loan's row locked by _to_decide
     loan = write_off.loan
     owed = write_off.principal_outstanding + write_off.interest_outstanding
     obligations = []
