@@ -1,7 +1,8 @@
 """Benchmarks of the household registry against the speed targets of the registry issue.
 
     python bin/bench_households.py [--households 100000] [--import-rows 10000] [--keep]
-        [--ledger-lines 1000000] [--list-only] [--time-limit 15] [--no-targets]
+        [--ledger-lines 1000000] [--report-households 500] [--list-only] [--time-limit 15]
+        [--no-targets]
 
 Settings come from the environment like the rest of the project (`make bench` passes the test
 settings: DEBUG off). DATABASE_URL must name PostgreSQL: the script connects there only to drop
@@ -56,6 +57,7 @@ LIST_TARGET = 0.100  # seconds: under 100 ms at 1,000,000 households (issue 8)
 CLOSE = 0.75  # a result above this share of its target passes, but is reported as close
 IMPORT_TARGET = 10.0  # 10,000 household rows with members
 EXPORT_TARGET = 30.0  # the full list
+REPORT_HOUSEHOLDS = 500  # file cards timed by bin/bench_reports.py (--report-households)
 
 
 class BenchError(Exception):
@@ -192,6 +194,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="relief ledger lines to generate and time (default 1000000; 0 leaves the ledger out)",
     )
     parser.add_argument(
+        "--report-households",
+        type=int,
+        default=REPORT_HOUSEHOLDS,
+        help="time the reports (bin/bench_reports.py) with file cards of this many households "
+        f"(default {REPORT_HOUSEHOLDS}; 0 leaves the reports out)",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help=f"keep the database {BENCH_DATABASE} afterwards"
     )
     parser.add_argument(
@@ -219,6 +228,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         )
     if args.ledger_lines < 0:
         parser.error("--ledger-lines must be 0 or more")
+    if args.report_households < 0:
+        parser.error("--report-households must be 0 or more")
     return args
 
 
@@ -312,6 +323,7 @@ def _run(args: argparse.Namespace) -> tuple[list[Result], dict]:
         "households": args.households,
         "import_rows": args.import_rows,
         "ledger_lines": args.ledger_lines,
+        "report_households": args.report_households,
     }
     _say(f"migrating {BENCH_DATABASE}")
     call_command("migrate", interactive=False, verbosity=0)
@@ -327,6 +339,8 @@ def _run(args: argparse.Namespace) -> tuple[list[Result], dict]:
     facts["plans"] = plans
     if args.ledger_lines:
         results.extend(_bench_ledger(county, args))
+    if args.report_households and not args.list_only:
+        results.extend(_bench_reports(args))
     if args.list_only:
         facts.update(_machine())
         facts["total_seconds"] = round(time.perf_counter() - _started, 1)
@@ -656,6 +670,28 @@ def _bench_ledger(county: County, args: argparse.Namespace) -> list[Result]:
             result=Result,
             time_get=_time_get,
             get=_get,
+        )
+    except RuntimeError as error:
+        raise BenchError(str(error)) from error
+
+
+def _bench_reports(args: argparse.Namespace) -> list[Result]:
+    import importlib.util
+
+    from django.utils import timezone
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_reports", Path(__file__).resolve().with_name("bench_reports.py")
+    )
+    reports = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reports)
+    try:
+        # The ledger's year (bin/bench_ledger.py): last year, a whole one.
+        return reports.run(
+            year=timezone.localdate().year - 1,
+            file_cards=args.report_households,
+            say=_say,
+            result=Result,
         )
     except RuntimeError as error:
         raise BenchError(str(error)) from error

@@ -18,7 +18,7 @@ class ReportRequestForm(forms.Form):
     kind = forms.ChoiceField(label=_("Report"))
     format = forms.ChoiceField(label=_("Format"))
     period = forms.CharField(
-        label=_("Period"),
+        label=_("Reporting period"),
         max_length=10,
         required=False,
         help_text=_("A year (2026), a quarter (2026-Q3) or a month (2026-07)."),
@@ -35,7 +35,7 @@ class ReportRequestForm(forms.Form):
         self.user = user
         kinds = [kind for kind in KINDS.values() if kind.listed and user.has_perm(kind.permission)]
         self.fields["kind"].choices = [(kind.code, kind.label) for kind in kinds]
-        formats = sorted({fmt for kind in kinds for fmt in kind.formats})
+        formats = [fmt for fmt in ("pdf", "xlsx", "csv") if any(fmt in k.formats for k in kinds)]
         self.fields["format"].choices = [(fmt, fmt.upper()) for fmt in formats]
         self.fields["period"].initial = default_period()
         if user.works_county_wide:

@@ -23,6 +23,8 @@ def bench(monkeypatch, tmp_path):
     spec.loader.exec_module(module)
     monkeypatch.setattr(module, "RUNS", 1)
     monkeypatch.setattr(module, "RESULTS_FILE", tmp_path / "households.json")
+    # The reports' step (bin/bench_reports.py) is tested in tests/test_report_statistics.py.
+    monkeypatch.setattr(module, "REPORT_HOUSEHOLDS", 0)
     return module
 
 

@@ -17,6 +17,7 @@ from helpcenter.models import Role, User
 from households.demo import seed_households
 from relief.demo import seed_relief
 from relief.demo_loans import seed_loans
+from reports.demo import seed_reports
 
 COUNTY_FILE = settings.BASE_DIR / "fixtures" / "demo_county.json"
 
@@ -57,6 +58,8 @@ class Command(BaseCommand):
             self.stdout.write(f"帮扶资金台账 Ledger lines: {lines} new")
             loans = seed_loans(people=people, seed=seed)
             self.stdout.write(f"小额借款 Micro-loans: {loans} new")
+            ready = seed_reports()
+            self.stdout.write(f"报表 Reports: {ready} ready")
         self._print_logins(logins)
 
     def _build(self, plan: dict, people: DemoPeople) -> list[tuple[User, str, bool]]:
