@@ -211,6 +211,10 @@ def _workbook(title: str, heading: str, headers: list[str], rows: list[list]) ->
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append([_cell(value) for value in row])
+    sheet.freeze_panes = "A3"  # the heading and the column headers stay in view
+    amount = headers.index("金额") + 1
+    for (cell,) in sheet.iter_rows(min_row=3, min_col=amount, max_col=amount):
+        cell.number_format = "#,##0.00"
     for column, width in zip("ABCDEFGHIJ", [6, 12, 24, 24, 12, 30, 16, 12, 22, 20], strict=False):
         sheet.column_dimensions[column].width = width
     stream = io.BytesIO()
@@ -267,6 +271,7 @@ def real_name_summary_workbook(*, sheet: BankSheet) -> bytes:
                 line.get_result_display(),
             ]
         )
+    rows.append(["", _("Total"), "", "", "", sheet_total(sheet), "", "", "", ""])
     heading = f"实名制汇总表 {sheet.number}（发放日期 {sheet.paid_on:%Y-%m-%d}）"
     headers = ["序号", "户主姓名", "身份证号", "所属工会", "帮扶项目", "金额", "发放方式"]
     headers += ["持卡人", "卡号", "发放结果"]

@@ -369,14 +369,14 @@ def test_the_portfolio_xlsx_matches_independent_queries(loans):
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
     total = next(row for row in rows if row[0] == "合计")
     column = {name: header.index(name) for name in header}
-    assert Decimal(str(total[column["贷款余额（元）"]])) == outstanding_of() == Decimal("23000.00")
+    assert Decimal(str(total[column["借款余额（元）"]])) == outstanding_of() == Decimal("23000.00")
     assert total[column["在贷笔数"]] == 2 and total[column["已结清笔数"]] == 1
     assert Decimal(str(total[column["贴息（元）"]])) == subsidy_of() == Decimal("63.22")
     assert Decimal(str(total[column["逾期360天以上余额（元）"]])) == Decimal("23000.00")
     by_union = {row[0]: row for row in rows if row[0] in (people.union_a.name, people.union_b.name)}
     assert Decimal(str(by_union[people.union_a.name][3])) == outstanding_of(Q(union=people.union_a))
     assert Decimal(str(by_union[people.union_b.name][3])) == outstanding_of(Q(union=people.union_b))
-    cell = sheet.cell(row=3, column=column["贷款余额（元）"] + 1)
+    cell = sheet.cell(row=3, column=column["借款余额（元）"] + 1)
     assert cell.number_format == "#,##0.00"
 
 
@@ -422,7 +422,7 @@ def test_the_portfolio_pdf_shows_the_figures_in_embedded_fonts(loans, tmp_path):
     assert progress.calls[-1] == (2, 2)
     text = pdf_text(data, tmp_path)
     for words in (
-        "贷款组合报表",
+        "小额借款资产情况表",
         people.union_a.name,
         people.union_b.name,
         f"{outstanding_of():,.2f}",

@@ -1,4 +1,4 @@
-"""The loan portfolio (贷款组合) at the end of a period, as an A4 PDF or an .xlsx: per union and
+"""The loan portfolio (小额借款资产情况) at the end of a period, as an A4 PDF or an .xlsx: per union and
 lender, with totals — loans being repaid and their outstanding principal, the outstanding
 overdue by aging bucket (1–30, 31–90, 91–180, 181–360, over 360 days), loans repaid in full,
 the repayment rate and the interest subsidy paid.
@@ -26,7 +26,7 @@ from reports.catalogue import PDF, XLSX, Progress, ReportError, ReportSpec
 from reports.charts import bar_chart
 from reports.pdf import REPORT_LANGUAGE, report_context, write_pdf
 
-TITLE = "贷款组合报表"
+TITLE = "小额借款资产情况表"
 BUCKET_WORDS = {
     "1-30": "1–30天",
     "31-90": "31–90天",
@@ -105,7 +105,7 @@ def write_portfolio_pdf(spec: ReportSpec, figures: Portfolio, out: BinaryIO) -> 
     with translation.override(REPORT_LANGUAGE):
         chart = bar_chart(
             [(BUCKET_WORDS[name], total.overdue[name][1]) for name in BUCKET_NAMES],
-            title="逾期贷款余额（按逾期天数）",
+            title="逾期借款余额（按逾期天数）",
             unit="元",
         )
     share = {
@@ -141,7 +141,7 @@ XLSX_COLUMNS: list[tuple[str, int, str | None]] = [
     ("工会", 20, None),
     ("出借方", 16, None),
     ("在贷笔数", 9, "0"),
-    ("贷款余额（元）", 15, MONEY_FORMAT),
+    ("借款余额（元）", 15, MONEY_FORMAT),
 ]
 for _name in BUCKET_NAMES:
     XLSX_COLUMNS += [
@@ -181,7 +181,7 @@ def _cells(row: PortfolioRow, union_name: str, lender: str) -> list:
 def write_portfolio_xlsx(spec: ReportSpec, figures: Portfolio, out: BinaryIO) -> None:
     book = Workbook()
     sheet = book.active
-    sheet.title = "贷款组合"
+    sheet.title = "小额借款"
     heading = f"{spec.union_name} {TITLE}（截至 {figures.as_of:%Y-%m-%d}）"
     sheet.append([heading])
     sheet["A1"].font = Font(bold=True, size=14)
@@ -215,6 +215,6 @@ def past_note(as_of: datetime.date) -> str:
     """What a report of a past period says of its figures (the portfolio keeps no history)."""
     return (
         f"说明：应还为截至 {as_of:%Y-%m-%d} 到期的分期，实还为这些分期至制表日的还款；"
-        f"在贷笔数、贷款余额、逾期、结清、核销与贴息为制表日（{timezone.localdate():%Y-%m-%d}）"
+        f"在贷笔数、借款余额、逾期、结清、核销与贴息为制表日（{timezone.localdate():%Y-%m-%d}）"
         "的数据。"
     )

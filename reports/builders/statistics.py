@@ -314,7 +314,7 @@ def collect(spec: ReportSpec, progress: Progress, *, charts: bool = True) -> Sta
                     ("本期发放笔数", COUNT),
                     ("本期发放金额（元）", MONEY),
                     ("期末在贷笔数", COUNT),
-                    ("期末贷款余额（元）", MONEY),
+                    ("期末借款余额（元）", MONEY),
                     ("逾期笔数", COUNT),
                     ("逾期余额（元）", MONEY),
                 ],
@@ -329,7 +329,7 @@ def collect(spec: ReportSpec, progress: Progress, *, charts: bool = True) -> Sta
                     ]
                 ],
                 note=(
-                    "期末贷款余额：期末前发放、未核销的借款本金减期末前已还本金；"
+                    "期末借款余额：期末前发放、未核销的借款本金减期末前已还本金；"
                     f"逾期为制表日（{_day(timezone.localdate())}）逾期未还的借款及其余额。"
                 ),
             )
