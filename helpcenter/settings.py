@@ -7,6 +7,7 @@ variable.
 
 import base64
 import hashlib
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -182,9 +183,18 @@ REPORT_STALE_SECONDS = env_int("REPORT_STALE_SECONDS", 120, minimum=30)
 REPORT_MAX_ATTEMPTS = 3
 REPORT_PROGRESS_SECONDS = 1.0
 REPORT_QUEUED_LIMIT_SECONDS = 60 * 60
+# The same report asked for again within REPORT_REUSE_SECONDS on unchanged data gets the file
+# already built. Files are deleted after REPORT_KEEP_DAYS, those with personal data chosen by or
+# for the asker (file cards, lists, bank sheets) after REPORT_PERSONAL_KEEP_DAYS.
+REPORT_REUSE_SECONDS = 60 * 60
+REPORT_KEEP_DAYS = env_int("REPORT_KEEP_DAYS", 90, minimum=1)
+REPORT_PERSONAL_KEEP_DAYS = env_int("REPORT_PERSONAL_KEEP_DAYS", 7, minimum=1)
 # A web request builds a spreadsheet itself only up to this many rows; above, the export
 # becomes a report job (reports page) so no web worker waits on it.
 REPORT_WEB_ROWS = env_int("REPORT_WEB_ROWS", 5_000, minimum=1)
+# The household file cards (reports.builders.file_cards) are laid out in up to this many
+# processes at once, forked by the report's worker; 1 lays them out in the worker itself.
+REPORT_PDF_PROCESSES = env_int("REPORT_PDF_PROCESSES", min(os.cpu_count() or 1, 4), minimum=1)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 # Synced into django_celery_beat's table when beat starts; times are in CELERY_TIMEZONE

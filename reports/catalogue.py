@@ -150,6 +150,10 @@ class ReportKind:
     # Holds personal data chosen by or for the asker (full IDs, card numbers, a selection of
     # files): the file is its requester's alone and the reader is part of the fingerprint.
     personal: bool = False
+    # Whether a finished file is handed out again when the same report is asked for on unchanged
+    # data (reports.services.data_stamp). Not for reports read from rows that change in place
+    # (a bank sheet's results, loans' overdue days), which are built anew each time.
+    reuse: bool = True
 
     def build(self, spec: ReportSpec, out: BinaryIO, progress: Progress = no_progress):
         module, _sep, name = self.builder.partition(":")

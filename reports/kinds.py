@@ -38,6 +38,7 @@ FILE_CARDS = register(
         needs_period=False,
         description=_("One file card per household for the paper archive."),
         permission="households.view_household",
+        listed=False,
         personal=True,
     )
 )
@@ -52,6 +53,7 @@ LOAN_PORTFOLIO = register(
             "paid, at the end of the period."
         ),
         permission="relief.view_loans",
+        reuse=False,
     )
 )
 NOTICE = register(
@@ -75,6 +77,7 @@ BANK_SHEET = register(
         needs_period=False,
         description=_("A bank sheet's payment list or its real-name summary."),
         permission="relief.manage_bank_sheets",
+        reuse=False,
         listed=False,
         personal=True,
     )

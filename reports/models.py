@@ -15,9 +15,10 @@ class JobState(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Ready")
     FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Deleted")
 
 
-FINISHED = (JobState.SUCCEEDED, JobState.FAILED)
+FINISHED = (JobState.SUCCEEDED, JobState.FAILED, JobState.EXPIRED)
 
 
 class ReportJobQuerySet(models.QuerySet):
@@ -65,6 +66,9 @@ class ReportJob(models.Model):
     # kind, format, period, union, parameters, reader where it matters, and the data's stamp on
     # the day: an equal fingerprint means the same file (reports.services.job_request).
     fingerprint = models.CharField(max_length=64, db_index=True)
+    # For a personal report: the requester's union and roles when asked (what they could read);
+    # the file is handed out only while they still match (reports.views.download).
+    access = models.CharField(max_length=200, blank=True)
     state = models.CharField(
         _("state"), max_length=10, choices=JobState.choices, default=JobState.QUEUED
     )
@@ -102,6 +106,12 @@ class ReportJob(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(progress__lte=100), name="report_job_progress_percent"
+            ),
+            # Two equal asks at once (a double click on an export) make one job.
+            models.UniqueConstraint(
+                fields=["fingerprint"],
+                condition=Q(state__in=["queued", "running"]),
+                name="report_job_one_in_flight",
             ),
         ]
 

@@ -15,6 +15,7 @@
   and requeues them, up to REPORT_MAX_ATTEMPTS, then marks them failed with a message.
 """
 
+import contextlib
 import datetime
 import hashlib
 import json
@@ -24,16 +25,18 @@ import socket
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.db import connection, transaction
-from django.db.models import Max
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpcenter.errors import DomainError
 from helpcenter.models import Union, User, in_scope
+from households.storage import private_storage
 from reports.catalogue import KINDS, Period, ReportError, ReportSpec, kind_of
 from reports.models import JobState, ReportDownload, ReportJob
 
@@ -70,11 +73,19 @@ def data_stamp() -> list:
     return [model.objects.aggregate(newest=Max("pk"))["newest"] for model in models]
 
 
+def access_of(user) -> str:
+    """What decides what a person's personal report may hold: their union and roles."""
+    if user is None:
+        return ""
+    return f"{user.union_id}:{','.join(sorted(user.roles))}"
+
+
 def fingerprint(
     *, kind: str, format: str, period: str, union: Union | None, params: dict, reader
 ) -> str:
     personal = KINDS[kind].personal
     key = {
+        "access": access_of(reader) if personal else "",
         "kind": kind,
         "format": format,
         "period": period,
@@ -107,6 +118,11 @@ def job_request(
     params = params or {}
     if union is not None and union.parent_id is None:
         union = None  # the county federation itself: the whole county
+    if user is not None and not report.listed:
+        # Asked from another page about one object (a notice, a sheet, households): the job
+        # belongs to the asker's scope, never to a union they name (the object may be
+        # another union's).
+        union = None if user.works_county_wide else user.union
     if user is not None:
         if not user.has_perm(report.permission):
             raise JobRefused(_("You may not ask for this report."))
@@ -130,27 +146,44 @@ def job_request(
         kind=kind, format=format, period=period, union=union, params=params, reader=user
     )
     with transaction.atomic():
-        if not again:
-            same = (
-                ReportJob.objects.select_for_update()
-                .filter(fingerprint=print_)
-                .exclude(state=JobState.FAILED)
-                .order_by("-created_at")
-                .first()
-            )
-            if same is not None and (same.state != JobState.SUCCEEDED or same.file):
-                return same, False
-        job = ReportJob.objects.create(
-            kind=kind,
-            format=format,
-            period=period,
-            union=union,
-            params=params,
-            requested_by=user,
-            fingerprint=print_,
-        )
+        same = _same(print_, reuse=report.reuse and not again)
+        if same is not None:
+            return same, False
+        try:
+            with transaction.atomic():
+                job = ReportJob.objects.create(
+                    kind=kind,
+                    format=format,
+                    period=period,
+                    union=union,
+                    params=params,
+                    requested_by=user,
+                    fingerprint=print_,
+                    access=access_of(user) if report.personal else "",
+                )
+        except IntegrityError:  # the same report asked for at this very moment
+            return ReportJob.objects.get(fingerprint=print_, state__in=IN_FLIGHT), False
         _enqueue_on_commit(job.pk)
     return job, True
+
+
+IN_FLIGHT = (JobState.QUEUED, JobState.RUNNING)
+
+
+def _same(print_: str, *, reuse: bool) -> ReportJob | None:
+    """The equal job already queued or running; with `reuse`, also one built within the last
+    REPORT_REUSE_SECONDS whose file is still there."""
+    jobs = ReportJob.objects.filter(fingerprint=print_)
+    in_flight = jobs.filter(state__in=IN_FLIGHT).first()
+    if in_flight is not None or not reuse:
+        return in_flight
+    recent = timezone.now() - datetime.timedelta(seconds=settings.REPORT_REUSE_SECONDS)
+    return (
+        jobs.filter(state=JobState.SUCCEEDED, finished_at__gte=recent)
+        .exclude(file="")
+        .order_by("-finished_at")
+        .first()
+    )
 
 
 def job_again(*, user: User, job: ReportJob) -> ReportJob:
@@ -219,12 +252,14 @@ class _Progress:
         self.job_id = job_id
         self.attempt = attempt
         self.last = 0.0
+        self.stage = ""
 
     def __call__(self, done: int, total: int, stage: str = "") -> None:
         now = time.monotonic()
-        if now - self.last < settings.REPORT_PROGRESS_SECONDS:
-            return
+        if now - self.last < settings.REPORT_PROGRESS_SECONDS and stage == self.stage:
+            return  # a new stage is shown at once
         self.last = now
+        self.stage = stage
         percent = min(99, int(100 * done / total)) if total else 0
         fields = {"progress": percent, "heartbeat_at": timezone.now()}
         if stage:
@@ -328,6 +363,7 @@ def job_run(job_id: int, *, heartbeat: bool | None = None) -> ReportJob | None:
     was nothing to do."""
     from celery.exceptions import SoftTimeLimitExceeded
 
+    _remove_stale_scratch()
     job = _claim(job_id)
     if job is None:
         return None
@@ -338,7 +374,7 @@ def job_run(job_id: int, *, heartbeat: bool | None = None) -> ReportJob | None:
     if beat:
         beat.start()
     scratch = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in finally)
-        prefix=f"report-{job.pk}-", suffix=f".{job.format}", delete=False
+        prefix=f"{SCRATCH_PREFIX}{job.pk}-", suffix=f".{job.format}", delete=False
     )
     try:
         try:
@@ -374,6 +410,19 @@ def job_run(job_id: int, *, heartbeat: bool | None = None) -> ReportJob | None:
             beat.join(timeout=5)
         scratch.close()
         os.unlink(scratch.name)
+
+
+SCRATCH_PREFIX = "helpcenter-report-"
+
+
+def _remove_stale_scratch() -> None:
+    """Files a killed worker of this host left half-written in the temporary directory (older
+    than twice the hard time limit: no build of theirs can still be running)."""
+    limit = time.time() - 2 * settings.REPORT_TIME_LIMIT
+    for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < limit:
+                path.unlink()
 
 
 def _finish_ready(job_id: int, attempt: int, path: str) -> ReportJob | None:
@@ -453,6 +502,37 @@ def jobs_sweep(*, now: datetime.datetime | None = None) -> dict:
     if requeued or failed:
         logger.warning("report sweep requeued=%d failed=%d", requeued, failed)
     return {"requeued": requeued, "failed": failed}
+
+
+def files_expire(*, now: datetime.datetime | None = None) -> int:
+    """Delete the files kept past their time: REPORT_KEEP_DAYS, and REPORT_PERSONAL_KEEP_DAYS
+    for reports with personal data chosen by or for the asker. The job stays listed, 已删除,
+    and can be built again. Returns how many files were deleted."""
+    now = now or timezone.now()
+    personal = [code for code, kind in KINDS.items() if kind.personal]
+    old = ReportJob.objects.filter(state=JobState.SUCCEEDED).filter(
+        Q(finished_at__lt=now - datetime.timedelta(days=settings.REPORT_KEEP_DAYS))
+        | Q(
+            kind__in=personal,
+            finished_at__lt=now - datetime.timedelta(days=settings.REPORT_PERSONAL_KEEP_DAYS),
+        )
+    )
+    deleted = 0
+    for job_id in old.values_list("pk", flat=True):
+        with transaction.atomic():
+            job = ReportJob.objects.select_for_update().get(pk=job_id)
+            if job.state != JobState.SUCCEEDED:
+                continue
+            stored = job.file.name
+            job.state = JobState.EXPIRED
+            job.file = ""
+            job.error = _(
+                "The file was deleted when its keeping time ended; build it again if needed."
+            )
+            job.save(update_fields=["state", "file", "error"])
+            transaction.on_commit(lambda name=stored: private_storage.delete(name))
+            deleted += 1
+    return deleted
 
 
 # --- Exports that leave the web request ---------------------------------------------------------

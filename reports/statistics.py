@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.db.models import (
+    Case,
     CharField,
     Count,
     Exists,
@@ -33,6 +34,8 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce, ExtractMonth
 from django.utils import timezone
@@ -82,8 +85,8 @@ def _day_after(day: datetime.date) -> datetime.datetime:
 # --- Households -----------------------------------------------------------------------------
 
 
-def in_hardship_on(day: datetime.date, *, union=None) -> QuerySet:
-    """The files in hardship on `day` (the module's definition), of `union` or the county."""
+def _in_hardship(day: datetime.date) -> Q:
+    """The condition of in_hardship_on on a Household query (usable inside an aggregate)."""
     before = _day_after(day)
     reinstated_after = HouseholdEvent.objects.filter(
         household=OuterRef("household"),
@@ -96,11 +99,12 @@ def in_hardship_on(day: datetime.date, *, union=None) -> QuerySet:
         action__in=[EventAction.EXITED, EventAction.REMOVED],
         at__lt=before,
     ).filter(~Exists(reinstated_after))
-    return (
-        Household.objects.filter(_union_q(union), registered_on__lte=day)
-        .exclude(ended_on__lte=day)
-        .filter(~Exists(out_then))
-    )
+    return Q(registered_on__lte=day) & ~Q(ended_on__lte=day) & ~Q(Exists(out_then))
+
+
+def in_hardship_on(day: datetime.date, *, union=None) -> QuerySet:
+    """The files in hardship on `day` (the module's definition), of `union` or the county."""
+    return Household.objects.filter(_union_q(union), _in_hardship(day))
 
 
 def _classified_on(day: datetime.date, field: str) -> Coalesce:
@@ -245,18 +249,28 @@ def movements(*, start: datetime.date, end: datetime.date, union=None) -> Moveme
 
 @dataclass(frozen=True)
 class ExitRate:
-    """脱困率 of a year: the files exited in the year over the files on the register in the
-    year (in hardship on 1 January's eve plus those registered during the year)."""
+    """脱困率 of a year to a day `until` in it (31 December: the whole year; the end of a month
+    or quarter: the year to date): the files whose exit stands on `until` over the files on the
+    register at some time since 1 January. Only a whole year is judged against the target; a
+    rate to date is progress towards it (the base grows with every file registered later).
+
+    Base (应计户数): in hardship on 1 January's eve, plus registered since, plus returned since
+    (reinstated after an exit or removal of an earlier year: back on the register without being
+    counted at the start or as new). Exited (本年脱困户数): files with an exit since 1 January
+    not undone by a reinstatement by `until` (exited and reinstated in the year: not exited;
+    exited again after that: exited). Removals are not exits. Each file counts once in each."""
 
     year: int
+    until: datetime.date
     at_start: int  # in hardship at the start of the year (on 31 December before)
     new: int  # registered during the year
-    exited: int  # exited hardship during the year (removals are not exits)
+    returned: int  # not in hardship at the start, registered before it, reinstated in the year
+    exited: int  # exited during the year and not reinstated since, by `until`
     target: Decimal = EXIT_TARGET
 
     @property
     def base(self) -> int:
-        return self.at_start + self.new
+        return self.at_start + self.new + self.returned
 
     @property
     def rate(self) -> Decimal:
@@ -267,25 +281,70 @@ class ExitRate:
 
     @property
     def met(self) -> bool:
+        """The rate reaches the target (a verdict only for a whole year: see `whole_year`)."""
         return self.rate >= self.target
 
+    @property
+    def whole_year(self) -> bool:
+        return self.until == datetime.date(self.year, 12, 31)
 
-def exit_rate(
-    *, year: int, union=None, until: datetime.date | None = None, moved: Movements | None = None
-) -> ExitRate:
-    """The exit rate of `year` (to `until` within it, e.g. the end of a quarter: the year to
-    date). Three queries (none when `moved`, the movements of that span, is given)."""
+
+def _exit_stands(start: datetime.date, end: datetime.date) -> Q:
+    """Files with an exit in [start, end] not followed by a reinstatement by `end`, or exited
+    now with their end date in [start, end] (files imported or generated without the event)."""
+    reinstated_after = HouseholdEvent.objects.filter(
+        household=OuterRef("household"),
+        action=EventAction.REINSTATED,
+        at__gt=OuterRef("at"),
+        at__lt=_day_after(end),
+    )
+    standing_exit = HouseholdEvent.objects.filter(
+        household=OuterRef("pk"),
+        action=EventAction.EXITED,
+        at__gte=_day_after(start - datetime.timedelta(days=1)),
+        at__lt=_day_after(end),
+    ).filter(~Exists(reinstated_after))
+    return Q(Exists(standing_exit)) | Q(
+        status=Status.EXITED, ended_on__gte=start, ended_on__lte=end
+    )
+
+
+def exit_rate(*, year: int, union=None, until: datetime.date | None = None) -> ExitRate:
+    """The exit rate of `year` to `until` (31 December unless given: for the current year, the
+    year to date), as ExitRate defines it. Only events dated by `until` count, so the rate of a
+    closed period comes out the same whenever it is computed. One query."""
     start = datetime.date(year, 1, 1)
     end = until or datetime.date(year, 12, 31)
-    moved = moved or movements(start=start, end=end, union=union)
-    return ExitRate(year=year, at_start=moved.at_start, new=moved.new, exited=moved.exited)
+    eve = start - datetime.timedelta(days=1)
+    reinstated = HouseholdEvent.objects.filter(
+        household=OuterRef("pk"),
+        action=EventAction.REINSTATED,
+        at__gte=_day_after(eve),
+        at__lt=_day_after(end),
+    )
+    counts = Household.objects.filter(_union_q(union)).aggregate(
+        at_start=Count("pk", filter=_in_hardship(eve)),
+        new=Count("pk", filter=Q(registered_on__gte=start, registered_on__lte=end)),
+        returned=Count(
+            "pk", filter=Q(registered_on__lt=start) & ~_in_hardship(eve) & Q(Exists(reinstated))
+        ),
+        exited=Count("pk", filter=_exit_stands(start, end)),
+    )
+    return ExitRate(year=year, until=end, **counts)
 
 
 # --- Relief money -------------------------------------------------------------------------------
-# Amounts are the ledger's net (payments less reversals, each line in the month it is dated),
-# as relief.selectors.ledger_totals; micro-loans' lines are left out (they are loans).
-# Households (户) and person-times (人次) count the payment lines dated in the period that were
-# not reversed (a reversed payment is neither): 人次 one per such line, 户 the distinct households.
+# Every figure of a period depends only on the ledger lines dated in it (micro-loans' lines left
+# out: they are loans). The ledger only grows and a correction is a reversal line dated the day
+# it is made, so the figures of a closed period never change, whatever is reversed later:
+# - amount: the lines' net (payments less reversals), as relief.selectors.ledger_totals;
+# - 人次 (person-times): payment lines less reversal lines. A payment and its reversal in the
+#   same period cancel; a reversal dated in a later period counts −1 there, with its −amount;
+# - 户 (households): the distinct households whose net over the row's lines is above zero (a
+#   household whose payments were all reversed in the period, or with only a reversal in it,
+#   is not counted).
+# A total row sums the rows' person-times and amounts; its households are distinct over the
+# whole period (a household helped twice counts once), so they are not the sum of the rows.
 
 
 def relief_lines(*, start: datetime.date, end: datetime.date, union=None) -> QuerySet:
@@ -294,15 +353,52 @@ def relief_lines(*, start: datetime.date, end: datetime.date, union=None) -> Que
     )
 
 
-UNREVERSED_PAYMENT = Q(kind=LineKind.PAYMENT, reversal__isnull=True)
+def _person_times() -> Case:
+    """+1 for a payment line, −1 for a reversal line."""
+    return Case(
+        When(kind=LineKind.PAYMENT, then=Value(1)),
+        When(kind=LineKind.REVERSAL, then=Value(-1)),
+        default=Value(0),
+    )
 
 
-def _relief_figures() -> dict:
-    return {
-        "households": Count("household", filter=UNREVERSED_PAYMENT, distinct=True),
-        "times": Count("pk", filter=UNREVERSED_PAYMENT),
-        "amount": Coalesce(Sum("amount"), ZERO),
-    }
+def _group_keys(group: str) -> dict:
+    if group == "month":
+        return {"group_key": ExtractMonth("paid_on")}
+    keys = {"group_key": F(f"{group}_id"), "group_name": F(f"{group}__name")}
+    if group == "programme":
+        keys["group_position"] = F("programme__position")
+    return keys
+
+
+_PER_KEY_SQL = """
+SELECT {keys}SUM(CASE WHEN ROUND(net, 2) > 0 THEN 1 ELSE 0 END), SUM(times), SUM(net)
+FROM ({per_household}) per_household
+{group_by}
+"""
+
+
+def _relief_rows(lines: QuerySet, keys: dict) -> list[tuple]:
+    """(*keys, households, person-times, net amount) per value of `keys` (one row without keys):
+    the lines summed per household and key (ORM), then those sums per key (the households with
+    a net above zero counted). One query, portable (SQLite stores amounts as floats: the net is
+    compared rounded to the fen)."""
+    per_household = (
+        lines.annotate(**keys)
+        .values(*keys, "household")
+        .annotate(times=Sum(_person_times()), net=Sum("amount"))
+        .order_by()
+    )
+    inner, params = per_household.query.sql_with_params()
+    columns = ", ".join(connection.ops.quote_name(key) for key in keys)
+    sql = _PER_KEY_SQL.format(
+        keys=f"{columns}, " if keys else "",
+        per_household=inner,
+        group_by=f"GROUP BY {columns}" if keys else "",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 @dataclass
@@ -317,53 +413,61 @@ class ReliefRow:
         return wan(self.amount)
 
 
+def _relief_row(label: str, households, times, amount) -> ReliefRow:
+    return ReliefRow(label, int(households or 0), int(times or 0), money(amount))
+
+
 def relief_by(
     group: str, *, start: datetime.date, end: datetime.date, union=None
 ) -> tuple[list[ReliefRow], ReliefRow]:
-    """Relief of [start, end] per programme (`group` "programme"), fund source ("fund") or
-    month ("month"), and the total row: its households are distinct over the whole period (a
-    household helped twice counts once), its person-times and amount the sums of the rows.
-    Two queries."""
+    """Relief of [start, end] per programme (`group` "programme", in the programmes' order),
+    fund source ("fund", by name) or month ("month"), and the total row, as the section's
+    comment defines them. Two queries."""
     lines = relief_lines(start=start, end=end, union=union).order_by()
+    found = _relief_rows(lines, _group_keys(group))
     if group == "month":
-        grouped = lines.annotate(key=ExtractMonth("paid_on")).values("key")
+        rows = [_relief_row(f"{key}月", *figures) for key, *figures in sorted(found)]
     else:
-        grouped = lines.annotate(
-            key=F(f"{group}_id"),
-            name=F(f"{group}__name"),
-            **({"position": F("programme__position")} if group == "programme" else {}),
-        ).values("key", "name", *(["position"] if group == "programme" else []))
-    rows = []
-    for values in grouped.annotate(**_relief_figures()).order_by(
-        *(["position", "name"] if group == "programme" else ["name"] if group == "fund" else []),
-        "key",
-    ):
-        label = f"{values['key']}月" if group == "month" else values["name"]
-        rows.append(
-            ReliefRow(label, values["households"], values["times"], money(values["amount"]))
-        )
-    totals = lines.aggregate(**_relief_figures())
-    total = ReliefRow(_("Total"), totals["households"], totals["times"], money(totals["amount"]))
-    return rows, total
+        if group == "programme":
+            found = [(key, name, *rest) for key, name, _pos, *rest in sorted(found, key=_order)]
+        else:
+            found = sorted(found, key=lambda row: (row[1], row[0]))
+        rows = [_relief_row(name, *figures) for _key, name, *figures in found]
+    (totals,) = _relief_rows(lines, {})
+    return rows, _relief_row(_("Total"), *totals)
+
+
+def _order(row: tuple) -> tuple:
+    key, name, position, *_figures = row
+    return (position, name, key)
 
 
 RELIEF_GROUPS = ("programme", "fund", "month")
 
 # One pass over the period's relief lines for the three breakdowns and the total (PostgreSQL's
-# GROUPING SETS): GROUPING() tells the sets apart, 1 for each key a row is not grouped by.
+# GROUPING SETS): the lines are summed per household and programme, fund, month or nothing
+# (GROUPING() tells the sets apart, 1 for each key a row is not grouped by), then those sums per
+# set and key, as _relief_rows does for one group.
 _BREAKDOWN_SQL = """
-SELECT GROUPING(programme_id, fund_id, month), programme_id, fund_id, month,
-       COUNT(DISTINCT household_id) FILTER (WHERE counted), COUNT(*) FILTER (WHERE counted),
-       COALESCE(SUM(amount), 0)
+SELECT grouped, programme_id, fund_id, month,
+       COUNT(*) FILTER (WHERE net > 0), COALESCE(SUM(times), 0), COALESCE(SUM(net), 0)
 FROM (
-    SELECT line.programme_id, line.fund_id, EXTRACT(MONTH FROM line.paid_on)::int AS month,
-           line.household_id, line.amount,
-           (line.kind = %(payment)s AND reversal.id IS NULL) AS counted
-    FROM {table} line LEFT JOIN {table} reversal ON reversal.reverses_id = line.id
-    WHERE line.loan_id IS NULL AND line.paid_on >= %(start)s AND line.paid_on <= %(end)s
-          {union}
-) lines
-GROUP BY GROUPING SETS ((programme_id), (fund_id), (month), ())
+    SELECT GROUPING(programme_id, fund_id, month) AS grouped, programme_id, fund_id, month,
+           SUM(CASE kind WHEN %(payment)s THEN 1 WHEN %(reversal)s THEN -1 ELSE 0 END) AS times,
+           SUM(amount) AS net
+    FROM (
+        SELECT line.programme_id, line.fund_id, EXTRACT(MONTH FROM line.paid_on)::int AS month,
+               line.household_id, line.kind, line.amount
+        FROM {table} line
+        WHERE line.loan_id IS NULL AND line.paid_on >= %(start)s AND line.paid_on <= %(end)s
+              {union}
+    ) lines
+    GROUP BY GROUPING SETS (
+        (programme_id, household_id), (fund_id, household_id), (month, household_id),
+        (household_id)
+    )
+) per_household
+GROUP BY grouped, programme_id, fund_id, month
 """
 _SET_OF = {0b011: "programme", 0b101: "fund", 0b110: "month", 0b111: "total"}
 
@@ -378,7 +482,12 @@ def relief_breakdown(
         return {
             group: relief_by(group, start=start, end=end, union=union) for group in RELIEF_GROUPS
         }
-    params = {"payment": LineKind.PAYMENT.value, "start": start, "end": end}
+    params = {
+        "payment": LineKind.PAYMENT.value,
+        "reversal": LineKind.REVERSAL.value,
+        "start": start,
+        "end": end,
+    }
     union_sql = ""
     if union is not None:
         union_sql, params["union"] = "AND line.union_id = %(union)s", union.pk
@@ -390,7 +499,7 @@ def relief_breakdown(
     for grouping, programme, fund, month, households, times, amount in found:
         key = {"programme": programme, "fund": fund, "month": month, "total": None}
         name = _SET_OF[grouping]
-        sets[name].append((key[name], households, times, money(amount)))
+        sets[name].append((key[name], households, times, amount))
     programmes = {
         pk: (position, name)
         for pk, position, name in Programme.objects.filter(
@@ -410,13 +519,13 @@ def relief_breakdown(
         "fund": lambda key: funds[key],
         "month": lambda key: f"{key}月",
     }
-    _key, households, times, amount = (sets["total"] or [(None, 0, 0, ZERO)])[0]
-    total = ReliefRow(_("Total"), households, times, amount)
+    _key, *totals = (sets["total"] or [(None, 0, 0, ZERO)])[0]
+    total = _relief_row(_("Total"), *totals)
     return {
         group: (
             [
-                ReliefRow(labels[group](key), households, times, amount)
-                for key, households, times, amount in sorted(sets[group], key=ordering[group])
+                _relief_row(labels[group](key), *figures)
+                for key, *figures in sorted(sets[group], key=ordering[group])
             ],
             total,
         )

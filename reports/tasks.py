@@ -27,7 +27,10 @@ def build_report(job_id: int) -> str | None:
 
 @shared_task(name="reports.sweep")
 def sweep_report_jobs() -> dict:
-    return services.jobs_sweep()
+    """Jobs whose worker died, and files kept past their time."""
+    result = services.jobs_sweep()
+    result["expired"] = services.files_expire()
+    return result
 
 
 @shared_task(name="reports.monthly_statistics")

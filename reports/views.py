@@ -5,15 +5,21 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from helpcenter.access import require, visible_or_404
-from helpcenter.models import Union
 from reports.catalogue import CONTENT_TYPES, KINDS
 from reports.forms import ReportRequestForm
 from reports.models import JobState, ReportJob
-from reports.services import JobRefused, download_record, job_again, job_request
+from reports.services import (
+    JobRefused,
+    access_of,
+    download_record,
+    job_again,
+    job_request,
+)
 
 PAGE_SIZE = 25
 
@@ -87,9 +93,6 @@ def request_report(request: HttpRequest) -> HttpResponse:
         period, union, fmt = data.get("period", ""), data.get("union"), data["format"]
     else:
         period, fmt = request.POST.get("period", ""), request.POST.get("format", "")
-        code = request.POST.get("union")
-        if code:
-            union = visible_or_404(Union.objects.visible_to(request.user), code=code)
     try:
         params = _params_from(request.POST)
         job, created = job_request(
@@ -102,7 +105,10 @@ def request_report(request: HttpRequest) -> HttpResponse:
         )
     except JobRefused as exc:
         messages.error(request, str(exc))
-        return redirect(request.POST.get("back") or reverse("reports:index"))
+        back = request.POST.get("back", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("reports:index")
+        return redirect(back)
     if created:
         messages.success(request, _("The report is being built; it appears below when ready."))
     elif job.state == JobState.SUCCEEDED:
@@ -127,6 +133,14 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404
     if not request.user.has_perm(kind.permission):
         raise Http404
+    if kind.personal and job.access != access_of(request.user):
+        # Built for what the person could read then (full IDs, card numbers); their union or
+        # roles have changed since: the file is not theirs to take any more.
+        messages.error(
+            request,
+            _("Your union or roles have changed since this report was built; build it again."),
+        )
+        return redirect("reports:index")
     download_record(job=job, reader=request.user)
     return FileResponse(
         job.file.open("rb"),

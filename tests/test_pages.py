@@ -30,7 +30,10 @@ def nav_labels(response) -> list[str]:
         ("supervisor", ["工作台", "困难职工档案", *CASES, RELIEF, REPORTS, "工会与人员"]),
         ("finance", ["工作台", "困难职工档案", *CASES, RELIEF, REPORTS, "工会与人员"]),
         ("auditor", ["工作台", "困难职工档案", *CASES, RELIEF, REPORTS, "工会与人员"]),
-        ("administrator", ["工作台", "困难职工档案", *CASES, RELIEF, REPORTS, "工会与人员", "系统管理"]),
+        (
+            "administrator",
+            ["工作台", "困难职工档案", *CASES, RELIEF, REPORTS, "工会与人员", "系统管理"],
+        ),
     ],
 )
 def test_each_role_sees_its_navigation(client, people, person, expected):

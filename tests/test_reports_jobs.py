@@ -67,7 +67,10 @@ def test_the_same_report_on_unchanged_data_is_not_built_twice(
     HouseholdEvent.objects.create(household=registry.household_a, action="update")
     fourth, created = _ask(registry.supervisor)
     assert created and fourth.pk != first.pk
-    # Asked again on purpose: built anew.
+    # Asked again on purpose while the equal one is still being built: that one.
+    assert services.job_again(user=registry.supervisor, job=first).pk == fourth.pk
+    # Once it is built, asked again on purpose: built anew.
+    services.job_run(fourth.pk)
     again = services.job_again(user=registry.supervisor, job=first)
     assert again.pk not in (first.pk, fourth.pk)
 
@@ -320,3 +323,116 @@ def test_the_schedule_names_tasks_that_exist(settings):
     build = app.tasks["reports.build"]
     assert build.acks_late and build.reject_on_worker_lost
     assert build.soft_time_limit == settings.REPORT_SOFT_TIME_LIMIT < build.time_limit
+
+
+@pytest.mark.django_db
+def test_a_report_about_one_object_belongs_to_the_askers_scope_not_a_named_union(registry):
+    """A county user cannot file a notice (possibly another union's) under union A's reports."""
+    job, _created = _ask(
+        registry.supervisor,
+        kind="notice",
+        format="pdf",
+        union=registry.union_a,
+        params={"notice": 1},
+    )
+    assert job.union is None
+    own, _created = _ask(
+        registry.caseworker_a, kind="file_cards", format="pdf", params={"households": [1]}
+    )
+    assert own.union_id == registry.union_a.pk
+
+
+@pytest.mark.django_db
+def test_a_personal_file_is_not_handed_out_after_the_requesters_roles_change(
+    registry, client, django_capture_on_commit_callbacks
+):
+    from helpcenter.models import Role, StaffRole
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job, _created = _ask(
+            registry.supervisor,
+            kind="file_cards",
+            format="pdf",
+            params={"households": [registry.household_a.pk]},
+        )
+    job.refresh_from_db()
+    assert job.state == JobState.SUCCEEDED and job.access
+    client.force_login(registry.supervisor)
+    assert client.get(reverse("reports:download", args=[job.pk])).status_code == 200
+    StaffRole.objects.create(user=registry.supervisor, role=Role.CASEWORKER)
+    del registry.supervisor.roles  # a cached property
+    response = client.get(reverse("reports:download", args=[job.pk]))
+    assert response.status_code == 302 and ReportDownload.objects.filter(job=job).count() == 1
+    # Asked again with the new roles: a new job, not the old file.
+    again, created = _ask(
+        registry.supervisor,
+        kind="file_cards",
+        format="pdf",
+        params={"households": [registry.household_a.pk]},
+    )
+    assert created and again.pk != job.pk
+
+
+@pytest.mark.django_db
+def test_reports_read_from_rows_that_change_are_built_anew(
+    registry, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first, _created = _ask(
+            registry.finance, kind="loan_portfolio", format="xlsx", period="2026"
+        )
+    first.refresh_from_db()
+    assert first.state == JobState.SUCCEEDED
+    second, created = _ask(registry.finance, kind="loan_portfolio", format="xlsx", period="2026")
+    assert created and second.pk != first.pk
+
+
+@pytest.mark.django_db
+def test_two_equal_asks_at_once_make_one_job(registry, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        first, _created = _ask(registry.supervisor)
+        # As if a second request had passed the look-up before the first one's insert:
+        second, created = _ask(registry.supervisor, again=True)
+    assert not created and second.pk == first.pk
+    assert ReportJob.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_files_are_deleted_when_their_keeping_time_ends(
+    registry, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        county, _created = _ask(registry.supervisor)
+        cards, _created = _ask(
+            registry.supervisor,
+            kind="file_cards",
+            format="pdf",
+            params={"households": [registry.household_a.pk]},
+        )
+    county.refresh_from_db()
+    cards.refresh_from_db()
+    stored = cards.file.name
+    assert cards.file.storage.exists(stored)
+    eight_days = timezone.now() + datetime.timedelta(days=settings.REPORT_PERSONAL_KEEP_DAYS + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.files_expire(now=eight_days) == 1  # the personal file only
+    cards.refresh_from_db()
+    county.refresh_from_db()
+    assert cards.state == JobState.EXPIRED and not cards.file and cards.error
+    assert not county.file.storage.exists(stored)
+    assert county.state == JobState.SUCCEEDED
+    later = timezone.now() + datetime.timedelta(days=settings.REPORT_KEEP_DAYS + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.files_expire(now=later) == 1
+    county.refresh_from_db()
+    assert county.state == JobState.EXPIRED
+
+
+@pytest.mark.django_db
+def test_a_refused_ask_goes_back_only_to_this_site(registry, client):
+    client.force_login(registry.caseworker_a)
+    response = client.post(
+        reverse("reports:request"),
+        {"kind": "file_cards", "format": "xlsx", "back": "https://evil.example/"},
+    )
+    assert response.status_code == 302 and response.url == reverse("reports:index")

@@ -28,11 +28,21 @@ rule of the household's page); when they print in full, one PersonalDataRead per
 logged once the file is written.
 """
 
+import contextlib
+import ctypes
+import logging
+import multiprocessing
+import os
+import signal
+import tempfile
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import BinaryIO
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db.models import CharField, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, ExtractYear
@@ -45,23 +55,28 @@ from reports.pdf import REPORT_LANGUAGE, report_context
 
 TITLE = "困难职工家庭档案卡"
 STAGE = "生成档案卡"
+WRITE_STAGE = "写入PDF"
+JOIN_STAGE = "合并PDF"
 BATCH = 50  # households loaded (with everything they show) at a time
-MAX_CARDS = 500  # a larger selection is refused (time and memory, see the module docstring)
+CHUNK = 50  # cards laid out into one PDF (by one process) before they are joined
+MAX_CARDS = 500  # a larger selection is refused (time, see the module docstring)
+
+logger = logging.getLogger(__name__)
 
 
 def build(spec: ReportSpec, out: BinaryIO, progress: Progress) -> None:
     with translation.override(REPORT_LANGUAGE):
         ids = selected_ids(spec)
         full_ids = _full_ids_shown(spec.reader)
-        total = len(ids)
-        progress(0, total, STAGE)
-        renderer = _Renderer(spec)
         ledger = _may_read_ledger(spec)
-        for start in range(0, total, BATCH):
-            for card in file_cards(ids[start : start + BATCH], ledger=ledger):
-                renderer.add(card, full_ids=full_ids)
-                progress(renderer.cards, total, STAGE)
-        renderer.write(out)
+        base = report_context(spec, TITLE)
+
+        def pages():  # each card's HTML, the households loaded BATCH at a time
+            for start in range(0, len(ids), BATCH):
+                for card in file_cards(ids[start : start + BATCH], ledger=ledger):
+                    yield card_html(card, base, full_ids=full_ids)
+
+        print_cards(pages(), len(ids), out, progress)
     if full_ids:
         _log_reads(spec.reader, ids)
 
@@ -410,41 +425,191 @@ def _loan_figures(loans: list) -> dict[int, LoanFigures]:
 # --- Printing -------------------------------------------------------------------------------
 
 
-class _Renderer:
-    """Lays out each card as a document of its own (its pages numbered for that card) and
-    writes all the pages as one PDF."""
+def card_html(card: Card, base: dict, *, full_ids: bool) -> str:
+    household = card.household
+    head = household.head.name if household.head else ""
+    context = {
+        **base,
+        # The running header of each page: which file this loose page belongs to.
+        "union_name": household.union.name,
+        "period_label": f"档案号 {household.file_number}　户主 {head}",
+        "card": card,
+        "household": household,
+        "full_ids": full_ids,
+    }
+    return render_to_string("reports/file_cards.html", context)
 
-    def __init__(self, spec: ReportSpec):
-        from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
 
-        self.fonts = FontConfiguration()
-        self.style = CSS(filename=finders.find("css/report_print.css"), font_config=self.fonts)
-        self.base = report_context(spec, TITLE)
-        self.pages: list = []
-        self.first = None
-        self.cards = 0
+def print_cards(cards: Iterable[str], total: int, out: BinaryIO, progress: Progress) -> None:
+    """Lay out the `total` cards (their HTML, in order) and write them to `out` as one PDF.
 
-    def add(self, card: Card, *, full_ids: bool) -> None:
-        from weasyprint import HTML
+    Each card is a document of its own (its pages numbered for that card). CHUNK cards make
+    one PDF in a temporary folder, so memory holds a chunk's pages, not the selection's; the
+    chunks are laid out in REPORT_PDF_PROCESSES processes forked for the build (here, when
+    that is 1 or no process can be started) and then joined, the last stage (JOIN_STAGE) of
+    the progress: the bar reaches 100 % only when the file is written. A selection of one
+    chunk is written here, straight to `out`."""
+    units = total + max(1, total // 20)  # the final write counts for about 5 %
+    progress(0, units, STAGE)
+    if total <= CHUNK:
+        done = 0
 
-        household = card.household
-        head = household.head.name if household.head else ""
-        context = {
-            **self.base,
-            # The running header of each page: which file this loose page belongs to.
-            "union_name": household.union.name,
-            "period_label": f"档案号 {household.file_number}　户主 {head}",
-            "card": card,
-            "household": household,
-            "full_ids": full_ids,
-        }
-        html = render_to_string("reports/file_cards.html", context)
-        document = HTML(string=html).render(stylesheets=[self.style], font_config=self.fonts)
-        if self.first is None:
-            self.first = document
-        self.pages.extend(document.pages)
-        self.cards += 1
+        def counted():
+            nonlocal done
+            for html in cards:
+                yield html
+                done += 1
+                progress(done, units, STAGE)
 
-    def write(self, out: BinaryIO) -> None:
-        self.first.copy(self.pages).write_pdf(out)
+        document = _lay_out(counted())
+        progress(total, units, WRITE_STAGE)
+        document.write_pdf(out)
+        progress(units, units, WRITE_STAGE)
+        return
+    processes = min(settings.REPORT_PDF_PROCESSES, -(-total // CHUNK))
+    with tempfile.TemporaryDirectory(prefix="file-cards-") as folder:
+        chunks = (
+            (chunk, os.path.join(folder, f"{number:05}.pdf"))
+            for number, chunk in enumerate(_chunked(cards, CHUNK))
+        )
+        pool = _pool(processes) if processes > 1 else None
+        logger.info("file cards: %s cards in %s process(es)", total, processes if pool else 1)
+        if pool is None:
+            paths, done = [], 0
+            for chunk, path in chunks:
+                _print_chunk(chunk, path, _stylesheet())
+                paths.append(path)
+                done += len(chunk)
+                progress(done, units, STAGE)
+        else:
+            paths = _print_in(pool, chunks, units, progress)
+        progress(total, units, JOIN_STAGE)
+        _join(paths, out)
+    progress(units, units, JOIN_STAGE)
+
+
+def _chunked(cards: Iterable[str], size: int) -> Iterator[list[str]]:
+    chunk = []
+    for html in cards:
+        chunk.append(html)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _print_in(pool, chunks, units: int, progress: Progress) -> list[str]:
+    """The chunks laid out by `pool` while this process loads and renders the next ones;
+    progress counts the cards of finished chunks."""
+    stylesheet = _stylesheet()
+    paths, running, done = [], {}, 0
+    try:
+        for chunk, path in chunks:
+            running[pool.submit(_print_chunk, chunk, path, stylesheet)] = len(chunk)
+            paths.append(path)
+            finished = [future for future in running if future.done()]
+            for future in finished:
+                future.result()  # a chunk that failed fails the build now
+                done += running.pop(future)
+            if finished:
+                progress(done, units, STAGE)
+        for future in as_completed(running):
+            future.result()
+            done += running[future]
+            progress(done, units, STAGE)
+    except BaseException:  # a failed chunk, the time limit: the other processes stop too
+        _stop(pool)
+        raise
+    pool.shutdown()
+    return paths
+
+
+def _pool(processes: int) -> ProcessPoolExecutor | None:
+    """`processes` forked processes, started now; None when they cannot be (no fork on this
+    system, no resources): the cards are then laid out in this process.
+
+    A Celery (billiard) pool process is daemonic, and multiprocessing refuses children to a
+    daemonic process, lest they outlive it. Ours do not: each ends with its parent (see
+    _child_start), and a failed or stopped build terminates them (_stop). So the flag is
+    lifted while they start (all at the first task, with the fork context)."""
+    me = multiprocessing.current_process()
+    daemonic = me._config.get("daemon", False)
+    try:
+        pool = ProcessPoolExecutor(
+            processes, mp_context=multiprocessing.get_context("fork"), initializer=_child_start
+        )
+    except (ValueError, OSError) as error:
+        logger.warning("file cards laid out in one process: %r", error)
+        return None
+    me._config["daemon"] = False
+    try:
+        pool.submit(os.getpid).result()
+    except Exception as error:  # OSError, BrokenProcessPool, AssertionError
+        logger.warning("file cards laid out in one process: %r", error)
+        _stop(pool)
+        return None
+    finally:
+        me._config["daemon"] = daemonic
+    return pool
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+
+
+def _child_start() -> None:
+    """In each forked process: end with the worker that forked it (Linux), and leave the
+    worker's signal handlers (Celery's) to the worker."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError, AttributeError):  # PR_SET_PDEATHSIG: not Linux
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+
+
+def _stylesheet() -> str:
+    return finders.find("css/report_print.css")
+
+
+_printer: tuple | None = None  # (stylesheet, its modification time, fonts, parsed CSS)
+
+
+def _lay_out(cards: Iterable[str], stylesheet: str | None = None):
+    """One WeasyPrint document of `cards`, each laid out on its own (its own page numbers).
+    The stylesheet is parsed once per process (and again when the file changes)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    global _printer
+    stylesheet = stylesheet or _stylesheet()
+    changed = os.stat(stylesheet).st_mtime
+    if _printer is None or _printer[:2] != (stylesheet, changed):
+        fonts = FontConfiguration()
+        _printer = (stylesheet, changed, fonts, CSS(filename=stylesheet, font_config=fonts))
+    fonts, style = _printer[2:]
+    first, pages = None, []
+    for html in cards:
+        document = HTML(string=html).render(stylesheets=[style], font_config=fonts)
+        first = first or document
+        pages.extend(document.pages)
+    return first.copy(pages)
+
+
+def _print_chunk(cards: list[str], path: str, stylesheet: str) -> None:
+    """Cards into the PDF file `path` (run in a forked process: no database, no Django)."""
+    _lay_out(cards, stylesheet).write_pdf(path)
+
+
+def _join(paths: list[str], out: BinaryIO) -> None:
+    """The chunks' PDFs as one, in order, with the first one's title and bookmarks."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for path in paths:
+        writer.append(path)
+    info = PdfReader(paths[0]).metadata
+    if info:
+        writer.add_metadata(dict(info))
+    writer.write(out)

@@ -1,5 +1,5 @@
-"""The loan portfolio (小额借款资产情况) at the end of a period, as an A4 PDF or an .xlsx: per union and
-lender, with totals — loans being repaid and their outstanding principal, the outstanding
+"""The loan portfolio (小额借款资产情况) at the end of a period, as an A4 PDF or an .xlsx: per
+union and lender, with totals — loans being repaid and their outstanding principal, the outstanding
 overdue by aging bucket (1–30, 31–90, 91–180, 181–360, over 360 days), loans repaid in full,
 the repayment rate and the interest subsidy paid.
 
@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from relief.exporting import safe_text
 from relief.loan_selectors import BUCKET_NAMES, PortfolioRow, portfolio, portfolio_totals
 from reports.catalogue import PDF, XLSX, Progress, ReportError, ReportSpec
 from reports.charts import bar_chart
@@ -162,7 +163,7 @@ HEADER_ROW = 2
 
 
 def _cells(row: PortfolioRow, union_name: str, lender: str) -> list:
-    cells: list = [union_name, lender, row.disbursed, row.outstanding]
+    cells: list = [safe_text(union_name), safe_text(lender), row.disbursed, row.outstanding]
     for name in BUCKET_NAMES:
         cells += row.overdue[name]
     return [
@@ -183,7 +184,7 @@ def write_portfolio_xlsx(spec: ReportSpec, figures: Portfolio, out: BinaryIO) ->
     sheet = book.active
     sheet.title = "小额借款"
     heading = f"{spec.union_name} {TITLE}（截至 {figures.as_of:%Y-%m-%d}）"
-    sheet.append([heading])
+    sheet.append([safe_text(heading)])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([header for header, _width, _format in XLSX_COLUMNS])
     for cell in sheet[HEADER_ROW]:

@@ -8,13 +8,17 @@ Every figure comes from reports.statistics (database aggregates, the definitions
 - files in hardship on the period's last day by category, degree (as classified then),
   employment, union (totals: the files in hardship), and by cause (a file with several causes
   counts under each: no total);
-- the exit rate of the year to the period's end: exited ÷ (in hardship at the start of the
-  year + registered during it), against the 30 % target;
-- relief (loans left out) by programme, fund source and month: 户 the distinct households with
-  a payment in the period not reversed (the total row counts each household once, so it is
-  not the sum of the rows), 人次 one per such payment line, amounts the ledger's net of the
-  lines dated in the period (payments less reversals) in 元 and in 万元 (÷ 10,000, rounded to
-  2 places row by row; the 元 columns add up exactly);
+- the exit rate of the year to the period's end (stats.ExitRate): files whose exit stands at
+  the end (exited and reinstated within it: not exited) ÷ (in hardship at the start of the
+  year + registered during it + returned during it by a reinstatement), beside the 30 % target.
+  Only a year report of a year that has ended says whether the target is met; a month or
+  quarter (or the current year) shows the year to date as "进行中";
+- relief (loans left out) by programme, fund source and month, from the lines dated in the
+  period only (so a closed period's report never changes): 户 the distinct households whose
+  net in the row is above zero (the total row counts each household once, so it is not the
+  sum of the rows), 人次 payment lines less reversal lines (a reversal dated in a later period
+  counts −1 there), amounts the lines' net (payments less reversals) in 元 and in 万元
+  (÷ 10,000, rounded to 2 places row by row; the 元 columns add up exactly);
 - the year's budgets per fund source: allocated, committed, paid (net);
 - micro-loans: disbursed in the period, outstanding at its end, overdue now.
 """
@@ -163,7 +167,9 @@ def _relief_table(sheet: str, title: str, header: str, rows, total) -> Table:
         [(header, TEXT), *RELIEF_COLUMNS],
         [cells(row) for row in rows],
         total_row,
-        "户数：本期有未冲销发放记录的家庭（合计行每户只计一次）；人次：未冲销的发放笔数；"
+        "只统计记账日期在本期的台账记录，以后期间的冲销不改变本期数字。"
+        "户数：本期发放减冲销的净额大于零的家庭（合计行每户只计一次）；"
+        "人次：本期发放笔数减本期冲销笔数（冲销以前期间发放的，本期计 −1 人次、负金额）；"
         "金额：本期发放减冲销的净额，不含小额借款。万元数逐行四舍五入到两位小数。",
     )
 
@@ -232,40 +238,8 @@ def collect(spec: ReportSpec, progress: Progress, *, charts: bool = True) -> Sta
         ]
 
     progress(1, STEPS, "统计脱困率")
-    # A yearly report's movements are the year's: the exit rate reuses them.
-    rate = stats.exit_rate(
-        year=period.year, union=union, until=end, moved=moved if period.kind == "year" else None
-    )
-    exits = Section(
-        "二、脱困情况",
-        [
-            Table(
-                "脱困率",
-                f"（一）本年脱困率（{period.year}年1月1日至{end.month}月{end.day}日）",
-                [
-                    ("年初在册户数", COUNT),
-                    ("本年新建档户数", COUNT),
-                    ("应计户数", COUNT),
-                    ("本年脱困户数", COUNT),
-                    ("脱困率", RATE),
-                    ("年度目标", RATE),
-                    ("是否达标", TEXT),
-                ],
-                [
-                    [
-                        rate.at_start,
-                        rate.new,
-                        rate.base,
-                        rate.exited,
-                        rate.rate,
-                        rate.target,
-                        "已达标" if rate.met else "未达标",
-                    ]
-                ],
-                note="脱困率 = 本年脱困户数 ÷（年初在册户数 + 本年新建档户数）；注销不计为脱困。",
-            )
-        ],
-    )
+    rate = stats.exit_rate(year=period.year, union=union, until=end)
+    exits = Section("二、脱困情况", [_exit_rate_table(rate, judged=_judged(spec))])
 
     progress(2, STEPS, "统计帮扶资金")
     relief = stats.relief_breakdown(start=start, end=end, union=union)
@@ -337,6 +311,59 @@ def collect(spec: ReportSpec, progress: Progress, *, charts: bool = True) -> Sta
     )
     progress(4, STEPS, "绘制图表" if charts else "统计完成")
     return Statistics(title_of(spec), [files, exits, money, lending], start, end)
+
+
+def _judged(spec: ReportSpec) -> bool:
+    """Whether the report says if the exit target is met: only for a whole year that has ended
+    (a month, a quarter or the current year is the year to date, not the year's result)."""
+    return spec.period.kind == "year" and spec.period.end < timezone.localdate()
+
+
+def _exit_rate_table(rate: stats.ExitRate, *, judged: bool) -> Table:
+    span = f"{rate.year}年1月1日至{rate.until.month}月{rate.until.day}日"
+    if judged:
+        title, rate_header, verdict = f"（一）本年脱困率（{span}）", "脱困率", "是否达标"
+        outcome = "已达标" if rate.met else "未达标"
+        scope = "年报按全年考核是否达到年度目标。"
+    else:
+        title, rate_header, verdict = f"（一）本年累计脱困率（{span}）", "本年累计脱困率", "进展"
+        outcome = "进行中"
+        scope = (
+            "月报、季报（及年度未结束时的年报）为本年1月1日至期末的累计数，"
+            "年度目标按全年考核，期中不作达标判断。"
+        )
+    return Table(
+        "脱困率",
+        title,
+        [
+            ("年初在册户数", COUNT),
+            ("本年新建档户数", COUNT),
+            ("本年恢复户数", COUNT),
+            ("应计户数", COUNT),
+            ("本年脱困户数", COUNT),
+            (rate_header, RATE),
+            ("年度目标", RATE),
+            (verdict, TEXT),
+        ],
+        [
+            [
+                rate.at_start,
+                rate.new,
+                rate.returned,
+                rate.base,
+                rate.exited,
+                rate.rate,
+                rate.target,
+                outcome,
+            ]
+        ],
+        note=(
+            "脱困率 = 本年脱困户数 ÷ 应计户数；应计户数 = 年初在册户数 + 本年新建档户数"
+            " + 本年恢复户数（年初不在册、本年撤销脱困或注销后恢复在册的）；"
+            "本年脱困户数为本年脱困且至期末未恢复的户数（同年脱困后又恢复的不计为脱困），"
+            "每户只计一次；注销不计为脱困。" + scope
+        ),
+    )
 
 
 def _budget_table(year: int, funds: list[stats.FundUse], *, county: bool) -> Table:
