@@ -162,6 +162,28 @@ def ledger_lines(user) -> QuerySet:
     )
 
 
+def ledger_page(lines: QuerySet, *, start: int, stop: int, names: dict[str, dict]) -> list:
+    """Lines `start` to `stop` of the ledger `lines` (scoped, filtered, newest first), ready for
+    the page. Two queries whatever the page: the page's keys first, on the ordering's index alone
+    (the lines an OFFSET skips are neither joined nor looked up), then those lines with their
+    household, head, payer, reversed line and the voucher of their reversal. Union, programme and
+    fund come from `names` (name → {pk: row}: the filter's lists, already read for its choices):
+    three joins fewer, and the planner's time for eight joined tables was most of the page's."""
+    keys = list(lines.values_list("pk", flat=True)[start:stop])
+    reversal = Disbursement.objects.filter(reverses=OuterRef("pk")).values("voucher_number")[:1]
+    rows = list(
+        Disbursement.objects.filter(pk__in=keys)
+        .select_related("household__head", "payer", "reverses")
+        .annotate(reversed_by=Subquery(reversal, output_field=CharField()))
+        .order_by("-paid_on", "-id")
+    )
+    for row in rows:
+        for name, known in names.items():
+            if (related := known.get(getattr(row, f"{name}_id"))) is not None:
+                setattr(row, name, related)
+    return rows
+
+
 def ledger_totals(lines: QuerySet) -> dict:
     """Count and sums of a (filtered) ledger in one query: payments, reversals and net."""
     return lines.order_by().aggregate(

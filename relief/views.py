@@ -191,7 +191,9 @@ def ledger(request: HttpRequest) -> HttpResponse:
     except ValueError:
         page = 1
     page = min(page, totals["count"] // per_page + 1)  # past the end: the last page
-    rows = list(lines[(page - 1) * per_page : page * per_page])
+    rows = selectors.ledger_page(
+        lines, start=(page - 1) * per_page, stop=page * per_page, names=filters.listed()
+    )
     context = {
         "filters": filters,
         "form": filters.form,

@@ -97,9 +97,10 @@ def test_the_registration_form_is_reached_past_the_bar_and_its_errors_take_focus
         gettext_lazy("Applications"),
         gettext_lazy("Public notices"),
         "帮扶资金",
+        "报表",
         "工会与人员",
     ]
-    assert tab_through(page, 15) == [
+    assert tab_through(page, 16) == [
         "跳到主要内容",
         "困难职工帮扶中心",
         *[str(label) for label in navigation],

@@ -23,14 +23,30 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CASES = [gettext_lazy("Applications"), gettext_lazy("Public notices")]
 
 EXPECTED_NAVIGATION = {
-    "caseworker_a": ["工作台", "困难职工档案", *CASES, "帮扶资金", "工会与人员"],
-    "supervisor": ["工作台", "困难职工档案", *CASES, "帮扶资金", "工会与人员"],
-    "finance": ["工作台", "困难职工档案", *CASES, "帮扶资金", "工会与人员"],
-    "auditor": ["工作台", "困难职工档案", *CASES, "帮扶资金", "工会与人员"],
-    "administrator": ["工作台", "困难职工档案", *CASES, "帮扶资金", "工会与人员", "系统管理"],
+    "caseworker_a": ["工作台", "困难职工档案", *CASES, "帮扶资金", "报表", "工会与人员"],
+    "supervisor": ["工作台", "困难职工档案", *CASES, "帮扶资金", "报表", "工会与人员"],
+    "finance": ["工作台", "困难职工档案", *CASES, "帮扶资金", "报表", "工会与人员"],
+    "auditor": ["工作台", "困难职工档案", *CASES, "帮扶资金", "报表", "工会与人员"],
+    "administrator": [
+        "工作台",
+        "困难职工档案",
+        *CASES,
+        "帮扶资金",
+        "报表",
+        "工会与人员",
+        "系统管理",
+    ],
     # A grassroots union's own supervisor and administrator.
-    "supervisor_a": ["工作台", "困难职工档案", *CASES, "帮扶资金", "工会与人员"],
-    "administrator_a": ["工作台", "困难职工档案", *CASES, "帮扶资金", "工会与人员", "系统管理"],
+    "supervisor_a": ["工作台", "困难职工档案", *CASES, "帮扶资金", "报表", "工会与人员"],
+    "administrator_a": [
+        "工作台",
+        "困难职工档案",
+        *CASES,
+        "帮扶资金",
+        "报表",
+        "工会与人员",
+        "系统管理",
+    ],
 }
 
 

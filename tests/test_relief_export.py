@@ -322,3 +322,63 @@ def test_the_totals_agree_with_the_ledger_page_to_the_fen(paid):
         page["net"],
     )
     assert totals.net == Decimal("2199.99")
+
+
+# Text that needs each rule of the CSV: formula-like starts, characters XML refuses, what the
+# csv module quotes, the separators the database joins fields with (relief.exporting), and
+# text that needs none.
+AWKWARD = [
+    "=1+2",
+    "+86 138",
+    "-金额录错",
+    "@某人",
+    "\t跳格",
+    "\r回车",
+    "甲,乙",
+    '他说"好"',
+    "两行\n文字",
+    "中\r间",
+    "控\x01制",
+    "竖\x0b表",
+    "分\x1d组",
+    "记\x1e录",
+    "单\x1f元",
+    "'已有撇号",
+    "a|b",
+    "😀 表情",
+    "普通备注",
+    "",
+]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="on PostgreSQL the database writes the CSV lines"
+)
+def test_the_database_writes_the_same_csv_as_python(paid, monkeypatch):
+    """csv_chunks_from_database gives csv_chunks' bytes and totals, whichever rule a line needs,
+    in chunks that need none (joined by the database) and chunks that need some (read again)."""
+    people = paid
+    head = people.household_b.head
+    head.name = "=户主,甲"
+    head.save(update_fields=["name"])
+    people.union_b.name = '工会"乙"'
+    people.union_b.save(update_fields=["name"])
+    for number, text in enumerate(AWKWARD):
+        add_lines(people, 1, note=text, household=people.household_b if number % 3 else None)
+    add_lines(people, 7, note="普通备注")  # whole chunks needing no rule
+    monkeypatch.setattr(exporting, "CHUNK_ROWS", 3)
+    lines = Disbursement.objects.all()
+    by_database, database_totals = b"", exporting.Totals()
+    for chunk in exporting.export_ledger_csv(lines, database_totals):
+        by_database += chunk
+    monkeypatch.setattr(exporting, "csv_chunks_from_database", exporting.csv_chunks)
+    by_python, python_totals = b"", exporting.Totals()
+    for chunk in exporting.export_ledger_csv(lines, python_totals):
+        by_python += chunk
+    assert by_database == by_python
+    assert database_totals == python_totals
+    rows = csv_rows(by_database)
+    assert [row[12] for row in rows[1 : len(AWKWARD) + 1]] == [
+        exporting.safe_text(text) for text in AWKWARD
+    ]
+    assert rows[-1][3] == f"{len(rows) - 2}笔"

@@ -5,6 +5,7 @@ out of scope refused before anything is written, and the same queries for 3 hous
 for 10."""
 
 import io
+import re
 import subprocess
 from datetime import timedelta
 from decimal import Decimal
@@ -234,8 +235,95 @@ def test_progress_is_reported_per_card(registry):
         format="pdf",
         params={"households": [registry.household_a.pk, registry.household_b.pk]},
     )
-    file_cards.build(spec, io.BytesIO(), lambda done, total, stage="": calls.append((done, total)))
-    assert calls == [(0, 2), (1, 2), (2, 2)]
+    file_cards.build(spec, io.BytesIO(), lambda done, *rest: calls.append((done, *rest)))
+    # The write of the file is the last stage: 100 % only once it is written.
+    card, write = file_cards.STAGE, file_cards.WRITE_STAGE
+    assert calls == [(0, 3, card), (1, 3, card), (2, 3, card), (2, 3, write), (3, 3, write)]
+
+
+def card_pages(data: bytes, tmp_path) -> list[tuple[str, str]]:
+    """(file number in the running header, footer) of each page, in order."""
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(data)
+    pages = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True)
+    found = []
+    for page in pages.stdout.decode().split("\f")[:-1]:
+        text = "".join(page.split())
+        number = re.search(r"档案号(\d{4}-\d{4}-\d{5})", text).group(1)
+        footer = re.findall(r"第\d+页共\d+页", text)[-1]
+        found.append((number, footer))
+    return found
+
+
+@pytest.fixture
+def three_cards(registry):
+    """Three households, each card laid out as a chunk of its own."""
+    households = [registry.household_a, registry.household_b]
+    households.append(household_for(registry.union_a, actor=registry.caseworker_a, name="周八"))
+    for household in households:
+        for _ in range(6):  # a card of more than one page
+            member(household, _people.name())
+    return sorted(households, key=lambda household: household.file_number)
+
+
+def assert_three_cards(data: bytes, households, tmp_path):
+    pages = card_pages(data, tmp_path)
+    numbers = [number for number, _ in pages]
+    assert sorted(set(numbers), key=numbers.index) == [h.file_number for h in households]
+    for household in households:  # numbered per card: 第 1 页 共 n 页 … 第 n 页 共 n 页
+        footers = [footer for number, footer in pages if number == household.file_number]
+        n = len(footers)
+        assert n > 1
+        assert footers == [f"第{page}页共{n}页" for page in range(1, n + 1)]
+
+
+def test_chunks_are_laid_out_in_processes_and_joined_in_order(
+    registry, three_cards, tmp_path, settings, monkeypatch, caplog
+):
+    monkeypatch.setattr(file_cards, "CHUNK", 1)
+    settings.REPORT_PDF_PROCESSES = 2
+    calls = []
+    spec = ReportSpec(
+        kind="file_cards", format="pdf", params={"households": [h.pk for h in three_cards]}
+    )
+    out = io.BytesIO()
+    caplog.set_level("INFO", logger=file_cards.__name__)
+
+    file_cards.build(spec, out, lambda done, *rest: calls.append((done, *rest)))
+
+    assert "file cards: 3 cards in 2 process(es)" in caplog.text
+    assert_three_cards(out.getvalue(), three_cards, tmp_path)
+    assert "困难职工家庭档案卡" in pdf_text(out.getvalue(), tmp_path)
+    # The cards' progress, then the join as a stage of its own; 100 % only at the very end.
+    assert calls[0] == (0, 4, file_cards.STAGE)
+    assert [done for done, _, stage in calls if stage == file_cards.STAGE][-1] == 3
+    assert calls[-2:] == [(3, 4, file_cards.JOIN_STAGE), (4, 4, file_cards.JOIN_STAGE)]
+    assert all(done < total for done, total, _ in calls[:-1])
+
+
+def test_cards_are_laid_out_here_when_no_process_can_be_started(
+    registry, three_cards, tmp_path, settings, monkeypatch, caplog
+):
+    class Refused:  # what a daemonic process gets from multiprocessing
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def submit(self, *args, **kwargs):
+            raise AssertionError("daemonic processes are not allowed to have children")
+
+        def shutdown(self, *args, **kwargs):
+            pass
+
+    monkeypatch.setattr(file_cards, "CHUNK", 1)
+    monkeypatch.setattr(file_cards, "ProcessPoolExecutor", Refused)
+    settings.REPORT_PDF_PROCESSES = 4
+    caplog.set_level("INFO", logger=file_cards.__name__)
+
+    data = build(None, {"households": [h.pk for h in three_cards]})
+
+    assert "laid out in one process" in caplog.text
+    assert "file cards: 3 cards in 1 process(es)" in caplog.text
+    assert_three_cards(data, three_cards, tmp_path)
 
 
 def households_with_everything(registry, count: int) -> list[int]:

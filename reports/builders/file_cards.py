@@ -16,12 +16,17 @@ archive files each household's card in its own folder (一户一档), where a pa
 whole batch would mean nothing and "共 y 页" tells whether the card in the folder is complete.
 Every page's header names the file number and the head, so a loose page finds its folder.
 
-Measured (demo county, 500 households, 1,500 pages, PostgreSQL, 2 shared cores): 15 queries
-per batch of 50 (16 when a loan is among them); about 0.25 s of CPU per card in WeasyPrint's
-layout (170 s of CPU for 500 cards, where the issue asks for 60 s); peak memory 1.6 GB, as
-every page stays laid out until the one PDF is written. Hence MAX_CARDS. Because each card is
-numbered on its own, batches could be laid out in parallel processes and their PDFs joined;
-that needs a PDF merger (pypdf), which the project does not have yet.
+The layout is WeasyPrint's, about 0.3 s of CPU per card (3 pages) whatever we tried on the
+card itself (fixed tables already; no flex, separate borders, fewer elements: all within the
+noise of a shared machine), so the cards are laid out in parallel (print_cards): chunks of
+CHUNK cards, each written to a temporary PDF by one of REPORT_PDF_PROCESSES processes forked
+for the build, then joined with pypdf. Memory holds a chunk's pages per process, not the whole
+selection's (1.6 GB before). Each chunk embeds its own subset of the fonts, hence CHUNK is not
+smaller: the file is about twice the size of one written at once (13 MB for 500 cards).
+
+Measured (demo county, 500 households, 1,501 pages, PostgreSQL, 2 cores shared with other
+work): 15 queries per batch of 50 (16 when a loan is among them); see docs/benchmarks.md
+(file cards) for the time. Hence MAX_CARDS.
 
 Resident IDs print masked unless the reader may see them (households.view_resident_id, the
 rule of the household's page); when they print in full, one PersonalDataRead per household is
