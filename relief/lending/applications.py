@@ -246,15 +246,14 @@ def loan_application_file(
             _("%(programme)s is closed for applications: choose another programme.")
             % {"programme": programme.name}
         )
-    principal = _checked_amount(principal)
-    if laid_off_employed is None or laid_off_employed < 0:
-        raise ReliefError(_("Enter how many laid-off workers the business employs (0 if none)."))
-    _ensure_limits(
-        programme, principal=principal, term_months=term_months, laid_off_employed=laid_off_employed
+    principal, purpose, business_plan = _checked_terms(
+        programme,
+        principal=principal,
+        term_months=term_months,
+        laid_off_employed=laid_off_employed,
+        purpose=purpose,
+        business_plan=business_plan,
     )
-    purpose, business_plan = (purpose or "").strip(), (business_plan or "").strip()
-    if not purpose or not business_plan:
-        raise ReliefError(_("State the purpose of the loan and the business plan."))
     checked = _ensure_guarantors(programme, guarantors, household=household)
     application = Application.objects.create(
         kind=Kind.LOAN,
@@ -360,15 +359,14 @@ def loan_application_update(
     loan = _locked(_loan_of(application), LoanState.APPLIED)
     programme = loan.programme
     _ensure_registered_household(loan.household)
-    principal = _checked_amount(principal)
-    if laid_off_employed is None or laid_off_employed < 0:
-        raise ReliefError(_("Enter how many laid-off workers the business employs (0 if none)."))
-    _ensure_limits(
-        programme, principal=principal, term_months=term_months, laid_off_employed=laid_off_employed
+    principal, purpose, business_plan = _checked_terms(
+        programme,
+        principal=principal,
+        term_months=term_months,
+        laid_off_employed=laid_off_employed,
+        purpose=purpose,
+        business_plan=business_plan,
     )
-    purpose, business_plan = (purpose or "").strip(), (business_plan or "").strip()
-    if not purpose or not business_plan:
-        raise ReliefError(_("State the purpose of the loan and the business plan."))
     checked = _ensure_guarantors(programme, guarantors, household=loan.household, exclude_loan=loan)
     loan.principal, loan.term_months, loan.laid_off_employed = (
         principal,
@@ -404,3 +402,20 @@ def loan_application_update(
         },
     )
     return application
+
+
+def _checked_terms(
+    programme, *, principal, term_months, laid_off_employed, purpose, business_plan
+) -> tuple:
+    """What filing and editing a loan application both check: the amount, the programme's
+    limits, the purpose and the plan. Returns the amount and the stripped texts."""
+    principal = _checked_amount(principal)
+    if laid_off_employed is None or laid_off_employed < 0:
+        raise ReliefError(_("Enter how many laid-off workers the business employs (0 if none)."))
+    _ensure_limits(
+        programme, principal=principal, term_months=term_months, laid_off_employed=laid_off_employed
+    )
+    purpose, business_plan = (purpose or "").strip(), (business_plan or "").strip()
+    if not purpose or not business_plan:
+        raise ReliefError(_("State the purpose of the loan and the business plan."))
+    return principal, purpose, business_plan
