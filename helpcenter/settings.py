@@ -193,8 +193,11 @@ REPORT_PERSONAL_KEEP_DAYS = env_int("REPORT_PERSONAL_KEEP_DAYS", 7, minimum=1)
 # becomes a report job (reports page) so no web worker waits on it.
 REPORT_WEB_ROWS = env_int("REPORT_WEB_ROWS", 5_000, minimum=1)
 # The household file cards (reports.builders.file_cards) are laid out in up to this many
-# processes at once, forked by the report's worker; 1 lays them out in the worker itself.
+# processes at once, started by the report's worker; 1 lays them out in the worker itself.
 REPORT_PDF_PROCESSES = env_int("REPORT_PDF_PROCESSES", min(os.cpu_count() or 1, 4), minimum=1)
+# Cards laid out into one PDF by one process before the chunks are joined: more holds more
+# pages in memory, fewer embeds the fonts more often (a larger file).
+REPORT_PDF_CHUNK = env_int("REPORT_PDF_CHUNK", 50, minimum=1)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 # Synced into django_celery_beat's table when beat starts; times are in CELERY_TIMEZONE

@@ -30,7 +30,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
-from operator import itemgetter
 from typing import BinaryIO
 
 from django.db import connections, transaction
@@ -339,49 +338,29 @@ def csv_chunks(
         buffer.truncate()
 
 
-# On PostgreSQL the database joins each line's text: turning a million rows of 15 columns into
-# Python values, then writing them field by field, took three to four times as long as
-# PostgreSQL's own COPY of them (docs/benchmarks.md). Here each row is one text column, its
-# fields already as csv_chunks writes them before escaping (words, dates, amounts, links),
-# separated by control characters: CHECKED before a field safe_text escapes, PLAIN before one
-# it does not. A chunk of lines none of which needs a rule (one regular expression over the
-# chunk says so: no character to replace or to quote, no escaped field starting like a formula,
-# and exactly the separators expected, so no field holds one) becomes CSV by replacing the
-# separators; any other chunk is read again the long way (ledger_chunks, by id: ledger lines
-# never change). tests/test_relief_export.py compares the bytes of both ways.
-_CHECKED, _PLAIN, _NEXT_LINE = "\x1e", "\x1f", "\x1d"
-_CHECKED_PER_LINE, _PLAIN_PER_LINE = 7, 5
-# A character to replace or to quote (Python's csv quotes a field holding one of ",\r\n),
-# other than the separators, which are counted.
-_TO_REPLACE_OR_QUOTE = re.compile(
-    "["
-    + re.escape(
-        "".join(
-            chr(code)
-            for code in range(32)
-            if ILLEGAL_CHARACTERS.match(chr(code))
-            and chr(code) not in _CHECKED + _PLAIN + _NEXT_LINE
-        )
-        + '",\r\n'
-    )
-    + "]"
-)
-# An escaped field starting like a formula (after a separator, or the first of the chunk).
-_FORMULA_FIELD = re.compile(
-    "[" + re.escape(_CHECKED + _NEXT_LINE) + "][" + re.escape("".join(FORMULA_STARTS)) + "]"
-)
-
-
-def _needs_a_rule(joined: str, rows: int) -> bool:
-    """Whether a chunk of `rows` joined lines needs one of the rules (see above)."""
-    return (
-        joined.count(_CHECKED) != _CHECKED_PER_LINE * rows
-        or joined.count(_PLAIN) != _PLAIN_PER_LINE * rows
-        or joined.count(_NEXT_LINE) != rows - 1
-        or joined.startswith(FORMULA_STARTS)
-        or _TO_REPLACE_OR_QUOTE.search(joined) is not None
-        or _FORMULA_FIELD.search(joined) is not None
-    )
+# On PostgreSQL the database writes each line's text and hands the lines over with its own
+# COPY (… TO STDOUT, text format): turning a million rows into Python values and writing them
+# field by field took three to four times as long as COPY of the rows, and a server-side cursor
+# (the way rows are read otherwise) never gets a parallel plan, which COPY does
+# (docs/benchmarks.md). Each line is one text column: its fields as csv_chunks writes them before
+# escaping (words, dates, amounts, links), separated by control characters — CHECKED before a
+# field safe_text escapes, PLAIN before one it does not — which the database first replaces
+# within the text itself (safe_text would replace them too), so a line always splits into its
+# fields. A chunk of lines none of which needs a rule (one regular expression over the chunk's
+# bytes says so: no character to replace or to quote, no backslash of COPY's escapes, no
+# escaped field starting like a formula) becomes CSV by replacing the separators; any other
+# chunk is split into fields and written by Python, as csv_chunks does. The totals come from one
+# aggregate query in the same snapshot. tests/test_relief_export.py compares the bytes of both
+# ways.
+_CHECKED, _PLAIN = "\x1e", "\x1f"
+_SEPARATORS = _CHECKED + _PLAIN
+# In the bytes COPY sends: a character to replace (ILLEGAL_CHARACTERS but the separators) or to
+# quote (Python's csv quotes a field holding one of ",\r\n"; COPY sends a tab, a line break in
+# the text, a backslash and a few control characters as escapes starting with a backslash), or
+# a checked field starting like a formula (the line's first, or after CHECKED).
+_NEEDS_A_RULE = re.compile(rb'[\x00-\x08\x0b\x0c\x0e-\x1d,"\\]|(?:^|[\x1e\n])[=+\-@]')
+_COPY_ESCAPE = re.compile(r"\\(.)")
+_COPY_ESCAPED = {"\\": "\\", "n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v"}
 
 
 def _sql_words(column: str, words: dict) -> tuple[str, list]:
@@ -393,9 +372,8 @@ def _sql_words(column: str, words: dict) -> tuple[str, list]:
 
 
 def csv_lines_sql(lines: QuerySet) -> tuple[str, list]:
-    """SQL giving, for each line of ledger_query(lines) in its order: its fields joined by the
-    separators (csv_chunks_from_database), its amount in fen as a payment, as a reversal and
-    towards the net (the rules of Totals), and its id; and its parameters."""
+    """SQL giving, for each line of ledger_query(lines) in its order, its fields joined by the
+    separators (see above); and its parameters."""
     inner, inner_params = (
         lines.order_by("paid_on", "id")
         .values_list(*FIELDS, "id")
@@ -408,36 +386,41 @@ def csv_lines_sql(lines: QuerySet) -> tuple[str, list]:
     )
     kind, kind_params = _sql_words("kind", KIND_WORDS)
     method, method_params = _sql_words("method", METHOD_WORDS)
+
+    def text(column: str) -> str:  # the column's text, "" for NULL, without the separators
+        return f"translate(coalesce({column}, ''), %s, %s)"
+
     link = (
-        "CASE WHEN reverses <> '' THEN %s || reverses "
-        "WHEN reversed_by <> '' THEN %s || reversed_by || %s ELSE '' END"
+        f"CASE WHEN reverses <> '' THEN %s || {text('reverses')} "
+        f"WHEN reversed_by <> '' THEN %s || {text('reversed_by')} || %s ELSE '' END"
     )
-    # The fields in the order of COLUMNS (safe_text writes a NULL as "").
+    # The fields in the order of COLUMNS.
     fields = (
-        f"concat_ws(%s, concat_ws(%s, voucher, to_char(paid_on, 'YYYY-MM-DD'), {kind}), "
-        "coalesce(head, ''), coalesce(file_number, ''), coalesce(union_name, ''), "
-        f"coalesce(programme, ''), concat_ws(%s, coalesce(fund, ''), {method}, amount::text, "
-        f"{link}), coalesce(payer, ''), coalesce(note, ''))"
+        f"concat_ws(%s, concat_ws(%s, {text('voucher')}, to_char(paid_on, 'YYYY-MM-DD'), {kind}), "
+        f"{text('head')}, {text('file_number')}, {text('union_name')}, {text('programme')}, "
+        f"concat_ws(%s, {text('fund')}, {method}, amount::text, {link}), "
+        f"{text('payer')}, {text('note')})"
     )
-    fen = "(amount * 100)::bigint"
     sql = (
-        f"SELECT {fields}, "  # noqa: S608 (our own SQL, the values are parameters)
-        f"CASE WHEN kind = %s THEN {fen} ELSE 0 END, "
-        f"CASE WHEN kind = %s AND loan IS NULL THEN {fen} ELSE 0 END, "
-        f"CASE WHEN loan IS NULL THEN {fen} ELSE 0 END, id "
+        f"SELECT {fields} "  # noqa: S608 (our own SQL, the values are parameters)
         f"FROM ({inner}) AS line ({names}) ORDER BY paid_on, id"
     )
+    replace = [_SEPARATORS, "\N{REPLACEMENT CHARACTER}" * len(_SEPARATORS)]
     return sql, [
         _CHECKED,
         _PLAIN,
+        *replace,  # voucher
         *kind_params,
+        *replace * 4,  # head, file number, union, programme
         _PLAIN,
+        *replace,  # fund
         *method_params,
         "冲销 ",
+        *replace,
         "已被 ",
+        *replace,
         " 冲销",
-        LineKind.PAYMENT.value,
-        LineKind.REVERSAL.value,
+        *replace * 2,  # payer, note
         *inner_params,
     ]
 
@@ -445,43 +428,73 @@ def csv_lines_sql(lines: QuerySet) -> tuple[str, list]:
 def csv_chunks_from_database(
     lines: QuerySet, totals: Totals, progress: Callable[[int], None] | None = None
 ) -> Iterator[bytes]:
-    """csv_chunks with PostgreSQL joining the fields: CHUNK_ROWS lines a fetch."""
+    """csv_chunks with PostgreSQL writing the lines (see above), CHUNK_ROWS lines a chunk."""
+    from relief.selectors import ledger_totals
+
     sql, params = csv_lines_sql(lines)
-    count = payments = reversals = net = 0  # fen
-    chunk_rows = CHUNK_ROWS
-    text, payment, reversal, netted, key = (itemgetter(n) for n in range(5))
+    chunk_rows, count = CHUNK_ROWS, 0
+    connection = connections[lines.db]
+    outermost = not connection.in_atomic_block
     with transaction.atomic(using=lines.db):
-        connection = connections[lines.db]
-        with connection.cursor() as cursor:
-            # Every row is read: plan for all of them (ledger_chunks).
-            cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
-        with connection.chunked_cursor() as cursor:
-            cursor.execute(sql, params)
-            while chunk := cursor.fetchmany(chunk_rows):
-                rows = len(chunk)
-                count += rows
-                payments += sum(map(payment, chunk))
-                reversals += sum(map(reversal, chunk))
-                net += sum(map(netted, chunk))
-                joined = _NEXT_LINE.join(map(text, chunk))
-                if not _needs_a_rule(joined, rows):
-                    csv_text = (
-                        joined.replace(_CHECKED, ",")
-                        .replace(_PLAIN, ",")
-                        .replace(_NEXT_LINE, CSV_LINE_END)
+        if outermost:  # the totals and the lines of one snapshot (lines may be added meanwhile)
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        figures = ledger_totals(lines)
+        statement = connection.ops.compose_sql(sql, params)
+        with (
+            connection.connection.cursor() as cursor,
+            cursor.copy(f"COPY ({statement}) TO STDOUT") as copy,
+        ):
+            rows_of = iter(copy)
+            while batch := list(islice(rows_of, chunk_rows)):
+                data = b"".join(batch)
+                if _NEEDS_A_RULE.search(data) is None:
+                    yield (
+                        data.replace(b"\x1e", b",")
+                        .replace(b"\x1f", b",")
+                        .replace(b"\n", CSV_LINE_END.encode())
                     )
-                    yield (csv_text + CSV_LINE_END).encode("utf-8")
                 else:
-                    again = lines.model.objects.db_manager(lines.db).filter(
-                        pk__in=list(map(key, chunk))
-                    )
-                    yield b"".join(csv_chunks(again, Totals()))
-                if progress is not None and rows == chunk_rows:
+                    yield _csv_of_copied(data)
+                count += len(batch)
+                if progress is not None and len(batch) == chunk_rows:
                     progress(count)
+    if count != figures["count"]:
+        raise RuntimeError(f"the ledger export wrote {count} lines of {figures['count']}")
     totals.lines += count
-    totals.payments += Decimal(payments).scaleb(-2)
-    totals.reversals += Decimal(reversals).scaleb(-2)
-    totals.net += Decimal(net).scaleb(-2)
+    totals.payments += figures["payments"]
+    totals.reversals += figures["reversals"]
+    totals.net += figures["net"]
+
+
+def _csv_of_copied(data: bytes) -> bytes:
+    """CSV of lines as COPY sent them (one a line, escapes in text format), each split into its
+    fields and escaped as ledger_chunks escapes them."""
+    rows = []
+    for line in data.decode("utf-8").split("\n")[:-1]:
+        if "\\" in line:
+            line = _COPY_ESCAPE.sub(lambda match: _COPY_ESCAPED.get(match[1], match[1]), line)
+        start, head, file_number, union, programme, money, payer, note = line.split(_CHECKED)
+        voucher, paid_on, kind = start.split(_PLAIN)
+        fund, method, amount, link = money.split(_PLAIN)
+        rows.append(
+            [
+                safe_text(voucher),
+                paid_on,
+                kind,
+                safe_text(head),
+                safe_text(file_number),
+                safe_text(union),
+                safe_text(programme),
+                safe_text(fund),
+                method,
+                amount,
+                link,
+                safe_text(payer),
+                safe_text(note),
+            ]
+        )
+    return _csv_text(*rows).encode("utf-8")
 
 
 # --- Either --------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TOUR_LOGINS = ["caseworker_1301", "supervisor", "approver", "admin"]
+TOUR_LOGINS = ["caseworker_1301", "supervisor", "approver", "admin", "finance"]
 
 
 @pytest.fixture
@@ -106,3 +106,29 @@ def test_the_readme_tour_can_be_followed_role_by_role(page: Page, live_server, d
     expect(page.locator("#content")).to_contain_text("登录日志")
     expect(page.locator("#content")).to_contain_text("工会")
     shot(page, "tour-5-admin")
+    page.goto(base + "/")  # the admin site has its own header; log out from ours
+    log_out(page)
+
+    # 6. finance: 帮扶资金 — 待发放, 台账 with its totals, 资金与预算.
+    log_in(page, base, "finance")
+    for label, step in (("待发放", "to-pay"), ("台账", "ledger"), ("资金与预算", "funds")):
+        nav(page, "帮扶资金")
+        page.get_by_test_id("relief-pages").get_by_role("heading", name=label, exact=True).click()
+        expect(page.locator("main h1")).to_contain_text(label)
+        shot(page, f"tour-6-finance-{step}")
+    expect(page.locator("main table").first).to_be_visible()
+    log_out(page)
+
+    # 7. supervisor: the home page's charts, and 报表 with last month's statistics ready.
+    log_in(page, base, "supervisor")
+    expect(page.locator("main svg").first).to_be_visible()
+    shot(page, "tour-7-supervisor-dashboard")
+    nav(page, "报表")
+    expect(page.get_by_role("heading", name="报表", exact=True)).to_be_visible()
+    expect(page.locator("#id_kind")).to_be_visible()
+    ready = page.get_by_test_id("job-download").first
+    expect(ready).to_be_visible()
+    shot(page, "tour-7-supervisor-reports")
+    with page.expect_download() as download:
+        ready.click()
+    assert download.value.suggested_filename.endswith((".pdf", ".xlsx"))

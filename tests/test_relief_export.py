@@ -4,6 +4,7 @@ escaped, a totals line, a next sheet when one is full — in the user's scope, i
 
 import csv
 import io
+import threading
 import tracemalloc
 from datetime import date, timedelta
 from decimal import Decimal
@@ -382,3 +383,31 @@ def test_the_database_writes_the_same_csv_as_python(paid, monkeypatch):
         exporting.safe_text(text) for text in AWKWARD
     ]
     assert rows[-1][3] == f"{len(rows) - 2}笔"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="on PostgreSQL the database writes the CSV lines"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_line_paid_during_the_export_is_in_neither_its_lines_nor_its_totals(paid, monkeypatch):
+    """Outside a transaction the export reads its totals and its lines in one snapshot: a line
+    committed by someone else between the two is in neither."""
+    from relief import selectors
+
+    before = Disbursement.objects.count()
+    counted = selectors.ledger_totals
+
+    def totals_then_a_payment(lines):
+        figures = counted(lines)
+        paying = threading.Thread(target=add_lines, args=(paid, 1), kwargs={"note": "导出期间"})
+        paying.start()
+        paying.join()
+        return figures
+
+    monkeypatch.setattr(selectors, "ledger_totals", totals_then_a_payment)
+    totals = exporting.Totals()
+    data = b"".join(exporting.export_ledger_csv(Disbursement.objects.all(), totals))
+    assert Disbursement.objects.count() == before + 1  # it was paid, and committed
+    rows = csv_rows(data)
+    assert len(rows) == 1 + before + 1 and totals.lines == before
+    assert "导出期间" not in data.decode("utf-8-sig")

@@ -280,7 +280,7 @@ def assert_three_cards(data: bytes, households, tmp_path):
 def test_chunks_are_laid_out_in_processes_and_joined_in_order(
     registry, three_cards, tmp_path, settings, monkeypatch, caplog
 ):
-    monkeypatch.setattr(file_cards, "CHUNK", 1)
+    settings.REPORT_PDF_CHUNK = 1
     settings.REPORT_PDF_PROCESSES = 2
     calls = []
     spec = ReportSpec(
@@ -314,7 +314,7 @@ def test_cards_are_laid_out_here_when_no_process_can_be_started(
         def shutdown(self, *args, **kwargs):
             pass
 
-    monkeypatch.setattr(file_cards, "CHUNK", 1)
+    settings.REPORT_PDF_CHUNK = 1
     monkeypatch.setattr(file_cards, "ProcessPoolExecutor", Refused)
     settings.REPORT_PDF_PROCESSES = 4
     caplog.set_level("INFO", logger=file_cards.__name__)

@@ -44,10 +44,11 @@ def _bench():
     return module
 
 
-def _start_worker(log: Path) -> subprocess.Popen:
+def _start_worker(log: Path, **settings_env: str) -> subprocess.Popen:
     database = connection.settings_dict
     env = {
         **os.environ,
+        **settings_env,
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
         f"{database['PORT'] or 5432}/{database['NAME']}",
         "REPORT_STALE_SECONDS": "30",
@@ -172,3 +173,41 @@ def test_a_report_outlives_its_worker(big_export, tmp_path, monkeypatch):
     finally:
         os.killpg(second.pid, signal.SIGKILL)
         second.wait()
+
+
+def test_file_cards_are_laid_out_in_processes_under_a_real_worker(registry, tmp_path):
+    """In a Celery pool process (daemonic, with the job's heartbeat thread running) the file
+    cards are laid out in processes of their own and joined in order; the build ends."""
+    from reports.builders import file_cards
+    from tests.factories import household_for
+
+    households = [registry.household_a, registry.household_b]
+    households.append(household_for(registry.union_a, actor=registry.caseworker_a, name="周八"))
+    job = ReportJob.objects.create(
+        kind="file_cards",
+        format="pdf",
+        params={"households": [household.pk for household in households]},
+        requested_by=registry.supervisor,
+        fingerprint="worker-test-cards",
+    )
+    log = tmp_path / "worker.log"
+    worker = _start_worker(log, REPORT_PDF_CHUNK="1", REPORT_PDF_PROCESSES="2")
+    try:
+        _send(job.pk)
+        done = _wait(job.pk, lambda job: job.is_finished, seconds=180)
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    assert done.state == JobState.SUCCEEDED, log.read_text()
+    assert "file cards: 3 cards in 2 process(es)" in log.read_text()
+    path = tmp_path / "cards.pdf"
+    with done.file.open("rb") as stream:
+        path.write_bytes(stream.read())
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, check=True
+    ).stdout.decode()
+    numbers = [household.file_number for household in households]
+    found = [number for number in numbers if number in text]
+    assert found == numbers and file_cards.TITLE in "".join(text.split())
+    positions = [text.index(number) for number in sorted(numbers)]
+    assert positions == sorted(positions)  # in file-number order

@@ -19,10 +19,11 @@ Every page's header names the file number and the head, so a loose page finds it
 The layout is WeasyPrint's, about 0.3 s of CPU per card (3 pages) whatever we tried on the
 card itself (fixed tables already; no flex, separate borders, fewer elements: all within the
 noise of a shared machine), so the cards are laid out in parallel (print_cards): chunks of
-CHUNK cards, each written to a temporary PDF by one of REPORT_PDF_PROCESSES processes forked
-for the build, then joined with pypdf. Memory holds a chunk's pages per process, not the whole
-selection's (1.6 GB before). Each chunk embeds its own subset of the fonts, hence CHUNK is not
-smaller: the file is about twice the size of one written at once (13 MB for 500 cards).
+REPORT_PDF_CHUNK cards (50), each written to a temporary PDF by one of REPORT_PDF_PROCESSES
+processes spawned for the build (reports.pdf_chunks), then joined with pypdf. Memory holds a
+chunk's pages per process, not the whole selection's (1.6 GB before). Each chunk embeds its
+own subset of the fonts, hence the chunk is not smaller: the file is about twice the size of
+one written at once (13 MB for 500 cards).
 
 Measured (demo county, 500 households, 1,501 pages, PostgreSQL, 2 cores shared with other
 work): 15 queries per batch of 50 (16 when a loan is among them); see docs/benchmarks.md
@@ -34,11 +35,9 @@ logged once the file is written.
 """
 
 import contextlib
-import ctypes
 import logging
 import multiprocessing
 import os
-import signal
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -55,6 +54,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.datastructures import MultiValueDict
 
+from reports import pdf_chunks
 from reports.catalogue import Progress, ReportError, ReportSpec
 from reports.pdf import REPORT_LANGUAGE, report_context
 
@@ -63,7 +63,6 @@ STAGE = "生成档案卡"
 WRITE_STAGE = "写入PDF"
 JOIN_STAGE = "合并PDF"
 BATCH = 50  # households loaded (with everything they show) at a time
-CHUNK = 50  # cards laid out into one PDF (by one process) before they are joined
 MAX_CARDS = 500  # a larger selection is refused (time, see the module docstring)
 
 logger = logging.getLogger(__name__)
@@ -448,15 +447,16 @@ def card_html(card: Card, base: dict, *, full_ids: bool) -> str:
 def print_cards(cards: Iterable[str], total: int, out: BinaryIO, progress: Progress) -> None:
     """Lay out the `total` cards (their HTML, in order) and write them to `out` as one PDF.
 
-    Each card is a document of its own (its pages numbered for that card). CHUNK cards make
-    one PDF in a temporary folder, so memory holds a chunk's pages, not the selection's; the
-    chunks are laid out in REPORT_PDF_PROCESSES processes forked for the build (here, when
-    that is 1 or no process can be started) and then joined, the last stage (JOIN_STAGE) of
-    the progress: the bar reaches 100 % only when the file is written. A selection of one
-    chunk is written here, straight to `out`."""
+    Each card is a document of its own (its pages numbered for that card). REPORT_PDF_CHUNK
+    cards make one PDF in a temporary folder, so memory holds a chunk's pages, not the
+    selection's; the chunks are laid out in REPORT_PDF_PROCESSES processes spawned for the
+    build (here, when that is 1 or no process can be started) and then joined, the last stage
+    (JOIN_STAGE) of the progress: the bar reaches 100 % only when the file is written. A
+    selection of one chunk is written here, straight to `out`."""
     units = total + max(1, total // 20)  # the final write counts for about 5 %
     progress(0, units, STAGE)
-    if total <= CHUNK:
+    chunk_size = settings.REPORT_PDF_CHUNK
+    if total <= chunk_size:
         done = 0
 
         def counted():
@@ -466,28 +466,28 @@ def print_cards(cards: Iterable[str], total: int, out: BinaryIO, progress: Progr
                 done += 1
                 progress(done, units, STAGE)
 
-        document = _lay_out(counted())
+        document = pdf_chunks.lay_out(counted(), _stylesheet())
         progress(total, units, WRITE_STAGE)
         document.write_pdf(out)
         progress(units, units, WRITE_STAGE)
         return
-    processes = min(settings.REPORT_PDF_PROCESSES, -(-total // CHUNK))
+    processes = min(settings.REPORT_PDF_PROCESSES, -(-total // chunk_size))
     with tempfile.TemporaryDirectory(prefix="file-cards-") as folder:
         chunks = (
             (chunk, os.path.join(folder, f"{number:05}.pdf"))
-            for number, chunk in enumerate(_chunked(cards, CHUNK))
+            for number, chunk in enumerate(_chunked(cards, chunk_size))
         )
-        pool = _pool(processes) if processes > 1 else None
-        logger.info("file cards: %s cards in %s process(es)", total, processes if pool else 1)
-        if pool is None:
-            paths, done = [], 0
-            for chunk, path in chunks:
-                _print_chunk(chunk, path, _stylesheet())
-                paths.append(path)
-                done += len(chunk)
-                progress(done, units, STAGE)
-        else:
-            paths = _print_in(pool, chunks, units, progress)
+        with _pool(processes) if processes > 1 else contextlib.nullcontext() as pool:
+            logger.info("file cards: %s cards in %s process(es)", total, processes if pool else 1)
+            if pool is None:
+                paths, done = [], 0
+                for chunk, path in chunks:
+                    pdf_chunks.print_chunk(chunk, path, _stylesheet())
+                    paths.append(path)
+                    done += len(chunk)
+                    progress(done, units, STAGE)
+            else:
+                paths = _print_in(pool, chunks, units, progress)
         progress(total, units, JOIN_STAGE)
         _join(paths, out)
     progress(units, units, JOIN_STAGE)
@@ -511,7 +511,7 @@ def _print_in(pool, chunks, units: int, progress: Progress) -> list[str]:
     paths, running, done = [], {}, 0
     try:
         for chunk, path in chunks:
-            running[pool.submit(_print_chunk, chunk, path, stylesheet)] = len(chunk)
+            running[pool.submit(pdf_chunks.print_chunk, chunk, path, stylesheet)] = len(chunk)
             paths.append(path)
             finished = [future for future in running if future.done()]
             for future in finished:
@@ -530,33 +530,40 @@ def _print_in(pool, chunks, units: int, progress: Progress) -> list[str]:
     return paths
 
 
-def _pool(processes: int) -> ProcessPoolExecutor | None:
-    """`processes` forked processes, started now; None when they cannot be (no fork on this
-    system, no resources): the cards are then laid out in this process.
+@contextlib.contextmanager
+def _pool(processes: int) -> Iterator[ProcessPoolExecutor | None]:
+    """`processes` processes for the build, spawned as work arrives (reports.pdf_chunks says
+    why not forked); None when none can be started (no resources): the cards are then laid
+    out in this process. They end with the build.
 
     A Celery (billiard) pool process is daemonic, and multiprocessing refuses children to a
-    daemonic process, lest they outlive it. Ours do not: each ends with its parent (see
-    _child_start), and a failed or stopped build terminates them (_stop). So the flag is
-    lifted while they start (all at the first task, with the fork context)."""
+    daemonic process, lest they outlive it. Ours do not: each ends with its parent
+    (pdf_chunks.child_start), and a failed or stopped build terminates them (_stop). So the
+    flag is lifted for the pool's life, while processes may be started. There, too, the
+    process's authentication key is billiard's type, which refuses to be sent to a spawned
+    process: the same key goes as the standard library's type."""
     me = multiprocessing.current_process()
-    daemonic = me._config.get("daemon", False)
-    try:
-        pool = ProcessPoolExecutor(
-            processes, mp_context=multiprocessing.get_context("fork"), initializer=_child_start
-        )
-    except (ValueError, OSError) as error:
-        logger.warning("file cards laid out in one process: %r", error)
-        return None
+    config = dict(me._config)
     me._config["daemon"] = False
+    me._config["authkey"] = multiprocessing.process.AuthenticationString(bytes(me.authkey))
     try:
-        pool.submit(os.getpid).result()
-    except Exception as error:  # OSError, BrokenProcessPool, AssertionError
-        logger.warning("file cards laid out in one process: %r", error)
-        _stop(pool)
-        return None
+        pool = None
+        try:
+            pool = ProcessPoolExecutor(
+                processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=pdf_chunks.child_start,
+            )
+            pool.submit(os.getpid).result()
+        except Exception as error:  # OSError, BrokenProcessPool, AssertionError
+            logger.warning("file cards laid out in one process: %r", error)
+            if pool is not None:
+                _stop(pool)
+            pool = None
+        yield pool
     finally:
-        me._config["daemon"] = daemonic
-    return pool
+        me._config.clear()
+        me._config.update(config)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -565,46 +572,8 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.terminate()
 
 
-def _child_start() -> None:
-    """In each forked process: end with the worker that forked it (Linux), and leave the
-    worker's signal handlers (Celery's) to the worker."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with contextlib.suppress(OSError, AttributeError):  # PR_SET_PDEATHSIG: not Linux
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
-
-
 def _stylesheet() -> str:
     return finders.find("css/report_print.css")
-
-
-_printer: tuple | None = None  # (stylesheet, its modification time, fonts, parsed CSS)
-
-
-def _lay_out(cards: Iterable[str], stylesheet: str | None = None):
-    """One WeasyPrint document of `cards`, each laid out on its own (its own page numbers).
-    The stylesheet is parsed once per process (and again when the file changes)."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    global _printer
-    stylesheet = stylesheet or _stylesheet()
-    changed = os.stat(stylesheet).st_mtime
-    if _printer is None or _printer[:2] != (stylesheet, changed):
-        fonts = FontConfiguration()
-        _printer = (stylesheet, changed, fonts, CSS(filename=stylesheet, font_config=fonts))
-    fonts, style = _printer[2:]
-    first, pages = None, []
-    for html in cards:
-        document = HTML(string=html).render(stylesheets=[style], font_config=fonts)
-        first = first or document
-        pages.extend(document.pages)
-    return first.copy(pages)
-
-
-def _print_chunk(cards: list[str], path: str, stylesheet: str) -> None:
-    """Cards into the PDF file `path` (run in a forked process: no database, no Django)."""
-    _lay_out(cards, stylesheet).write_pdf(path)
 
 
 def _join(paths: list[str], out: BinaryIO) -> None:
