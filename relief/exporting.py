@@ -344,23 +344,53 @@ def csv_chunks(
 # (the way rows are read otherwise) never gets a parallel plan, which COPY does
 # (docs/benchmarks.md). Each line is one text column: its fields as csv_chunks writes them before
 # escaping (words, dates, amounts, links), separated by control characters — CHECKED before a
-# field safe_text escapes, PLAIN before one it does not — which the database first replaces
-# within the text itself (safe_text would replace them too), so a line always splits into its
-# fields. A chunk of lines none of which needs a rule (one regular expression over the chunk's
-# bytes says so: no character to replace or to quote, no backslash of COPY's escapes, no
-# escaped field starting like a formula) becomes CSV by replacing the separators; any other
-# chunk is split into fields and written by Python, as csv_chunks does. The totals come from one
+# field safe_text escapes, PLAIN before one it does not. A line whose text holds one of those
+# characters has them replaced first (safe_text would replace them too), so every line splits
+# into its fields. A chunk of lines none of which needs a rule (one regular expression over the
+# chunk's bytes says so: no character to replace or to quote, none of the backslashes COPY
+# escapes with, no escaped field starting like a formula) becomes CSV by replacing the
+# separators; any other chunk is split into fields and written by Python as csv_chunks writes
+# them. (No query may run while COPY sends, so nothing is read again.) The totals come from one
 # aggregate query in the same snapshot. tests/test_relief_export.py compares the bytes of both
 # ways.
 _CHECKED, _PLAIN = "\x1e", "\x1f"
 _SEPARATORS = _CHECKED + _PLAIN
-# In the bytes COPY sends: a character to replace (ILLEGAL_CHARACTERS but the separators) or to
-# quote (Python's csv quotes a field holding one of ",\r\n"; COPY sends a tab, a line break in
-# the text, a backslash and a few control characters as escapes starting with a backslash), or
-# a checked field starting like a formula (the line's first, or after CHECKED).
-_NEEDS_A_RULE = re.compile(rb'[\x00-\x08\x0b\x0c\x0e-\x1d,"\\]|(?:^|[\x1e\n])[=+\-@]')
+# In the bytes COPY sends, what needs a rule: a character to replace (ILLEGAL_CHARACTERS but the
+# separators) or to quote (Python's csv quotes a field holding one of ",\r\n"; COPY sends a tab,
+# a line break, a backslash and a few control characters of the text as escapes starting with a
+# backslash), all mapped to NUL for one search; or a checked field starting like a formula (a
+# line's first, or one after CHECKED). Byte operations, not a regular expression: they scan a
+# chunk ten times as fast.
+_TO_NUL = bytes.maketrans(
+    bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x1E), *b',"\\']),
+    bytes(len([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x1E)]) + 3),
+)
+_FORMULA_AFTER = [bytes([before, start]) for before in b"\x1e\n" for start in b"=+-@"]
+
+
+def _needs_a_rule(data: bytes) -> bool:
+    """Whether a chunk of lines as COPY sent them needs one of the rules (see above)."""
+    return (
+        b"\0" in data.translate(_TO_NUL)
+        or data[:1] in (b"=", b"+", b"-", b"@")
+        or any(pair in data for pair in _FORMULA_AFTER)
+    )
+
+
 _COPY_ESCAPE = re.compile(r"\\(.)")
 _COPY_ESCAPED = {"\\": "\\", "n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v"}
+_TEXT_COLUMNS = (
+    "voucher",
+    "head",
+    "file_number",
+    "union_name",
+    "programme",
+    "fund",
+    "reverses",
+    "reversed_by",
+    "payer",
+    "note",
+)
 
 
 def _sql_words(column: str, words: dict) -> tuple[str, list]:
@@ -369,6 +399,51 @@ def _sql_words(column: str, words: dict) -> tuple[str, list]:
     return f"CASE {column} {cases} ELSE {column} END", [
         text for key, word in words.items() for text in (str(key), word)
     ]
+
+
+def _line_sql(replace: bool) -> tuple[str, list]:
+    """SQL of a line's fields joined by the separators, with (`replace`) or without the
+    separators replaced within the text; and its parameters."""
+    params: list = []
+
+    def text(column: str) -> str:  # the column's text, "" for NULL
+        if not replace:
+            return f"coalesce({column}, '')"
+        params.extend([_SEPARATORS, "\N{REPLACEMENT CHARACTER}" * len(_SEPARATORS)])
+        return f"translate(coalesce({column}, ''), %s, %s)"
+
+    def word(sql_params: tuple[str, list]) -> str:
+        params.extend(sql_params[1])
+        return sql_params[0]
+
+    def value(literal: str) -> str:
+        params.append(literal)
+        return "%s"
+
+    # In the order of COLUMNS; the parameters in the order of the placeholders.
+    start = value(_CHECKED)
+    first = value(_PLAIN)
+    voucher = text("voucher")
+    kind = word(_sql_words("kind", KIND_WORDS))
+    head, file_number = text("head"), text("file_number")
+    union, programme = text("union_name"), text("programme")
+    money = value(_PLAIN)
+    fund = text("fund")
+    method = word(_sql_words("method", METHOD_WORDS))
+    reverses_word, reverses = value("冲销 "), text("reverses")
+    reversed_word, reversed_by, reversed_end = value("已被 "), text("reversed_by"), value(" 冲销")
+    payer, note = text("payer"), text("note")
+    link = (
+        f"CASE WHEN reverses <> '' THEN {reverses_word} || {reverses} "
+        f"WHEN reversed_by <> '' THEN {reversed_word} || {reversed_by} || {reversed_end} "
+        "ELSE '' END"
+    )
+    sql = (
+        f"concat_ws({start}, concat_ws({first}, {voucher}, to_char(paid_on, 'YYYY-MM-DD'), "
+        f"{kind}), {head}, {file_number}, {union}, {programme}, concat_ws({money}, {fund}, "
+        f"{method}, amount::text, {link}), {payer}, {note})"
+    )
+    return sql, params
 
 
 def csv_lines_sql(lines: QuerySet) -> tuple[str, list]:
@@ -384,45 +459,14 @@ def csv_lines_sql(lines: QuerySet) -> tuple[str, list]:
         "voucher, paid_on, kind, head, file_number, union_name, programme, fund, method, "
         "amount, reverses, reversed_by, payer, note, loan, id"
     )
-    kind, kind_params = _sql_words("kind", KIND_WORDS)
-    method, method_params = _sql_words("method", METHOD_WORDS)
-
-    def text(column: str) -> str:  # the column's text, "" for NULL, without the separators
-        return f"translate(coalesce({column}, ''), %s, %s)"
-
-    link = (
-        f"CASE WHEN reverses <> '' THEN %s || {text('reverses')} "
-        f"WHEN reversed_by <> '' THEN %s || {text('reversed_by')} || %s ELSE '' END"
-    )
-    # The fields in the order of COLUMNS.
-    fields = (
-        f"concat_ws(%s, concat_ws(%s, {text('voucher')}, to_char(paid_on, 'YYYY-MM-DD'), {kind}), "
-        f"{text('head')}, {text('file_number')}, {text('union_name')}, {text('programme')}, "
-        f"concat_ws(%s, {text('fund')}, {method}, amount::text, {link}), "
-        f"{text('payer')}, {text('note')})"
-    )
+    replaced, replaced_params = _line_sql(replace=True)
+    plain, plain_params = _line_sql(replace=False)
+    holds_a_separator = f"concat({', '.join(_TEXT_COLUMNS)}) ~ %s"
     sql = (
-        f"SELECT {fields} "  # noqa: S608 (our own SQL, the values are parameters)
+        f"SELECT CASE WHEN {holds_a_separator} THEN {replaced} ELSE {plain} END "  # noqa: S608
         f"FROM ({inner}) AS line ({names}) ORDER BY paid_on, id"
     )
-    replace = [_SEPARATORS, "\N{REPLACEMENT CHARACTER}" * len(_SEPARATORS)]
-    return sql, [
-        _CHECKED,
-        _PLAIN,
-        *replace,  # voucher
-        *kind_params,
-        *replace * 4,  # head, file number, union, programme
-        _PLAIN,
-        *replace,  # fund
-        *method_params,
-        "冲销 ",
-        *replace,
-        "已被 ",
-        *replace,
-        " 冲销",
-        *replace * 2,  # payer, note
-        *inner_params,
-    ]
+    return sql, ["[" + _SEPARATORS + "]", *replaced_params, *plain_params, *inner_params]
 
 
 def csv_chunks_from_database(
@@ -432,7 +476,7 @@ def csv_chunks_from_database(
     from relief.selectors import ledger_totals
 
     sql, params = csv_lines_sql(lines)
-    chunk_rows, count = CHUNK_ROWS, 0
+    chunk_rows, count, line_end = CHUNK_ROWS, 0, CSV_LINE_END.encode()
     connection = connections[lines.db]
     outermost = not connection.in_atomic_block
     with transaction.atomic(using=lines.db):
@@ -448,11 +492,9 @@ def csv_chunks_from_database(
             rows_of = iter(copy)
             while batch := list(islice(rows_of, chunk_rows)):
                 data = b"".join(batch)
-                if _NEEDS_A_RULE.search(data) is None:
+                if not _needs_a_rule(data):
                     yield (
-                        data.replace(b"\x1e", b",")
-                        .replace(b"\x1f", b",")
-                        .replace(b"\n", CSV_LINE_END.encode())
+                        data.replace(b"\x1e", b",").replace(b"\x1f", b",").replace(b"\n", line_end)
                     )
                 else:
                     yield _csv_of_copied(data)
@@ -468,8 +510,8 @@ def csv_chunks_from_database(
 
 
 def _csv_of_copied(data: bytes) -> bytes:
-    """CSV of lines as COPY sent them (one a line, escapes in text format), each split into its
-    fields and escaped as ledger_chunks escapes them."""
+    """CSV of lines as COPY sent them (one a line, escaped in its text format), each split into
+    its fields and escaped as ledger_chunks escapes them."""
     rows = []
     for line in data.decode("utf-8").split("\n")[:-1]:
         if "\\" in line:
