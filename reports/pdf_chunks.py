@@ -1,10 +1,11 @@
 """The part of the file cards' printing that runs in the processes started for it
 (reports.builders.file_cards.print_cards): WeasyPrint only, no Django and no database.
 
-The processes are spawned, not forked: the worker that starts them has threads (the job's
-heartbeat writes to the database every few seconds), and a process forked while another thread
-holds a lock (in libpq, the allocator, the logging module) can wait for it forever — a build
-that never ends. A spawned process starts clean and imports only this module and WeasyPrint
+The processes are spawned, not forked. A forked process inherits the worker's open sockets
+(PostgreSQL, Redis) and what runs at exit: CI caught one waiting on such a socket forever as it
+ended, a build that never ends. And the worker has threads (the job's heartbeat writes to the
+database every few seconds): a process forked while another thread holds a lock can wait for
+it forever too. A spawned process starts clean and imports only this module and WeasyPrint
 (about a second, once per process and build)."""
 
 import contextlib
